@@ -1,0 +1,39 @@
+import { ConfigError } from '../config/load.js';
+import { startGateway, type ListenOverrides } from '../server/gateway.js';
+
+/** `gatehouse serve`: start, reload on SIGHUP, drain and exit 0 on SIGTERM/SIGINT. */
+export async function runServe(options: { configPath: string; overrides: ListenOverrides; watch: boolean }): Promise<number> {
+  let gateway;
+  try {
+    gateway = await startGateway({ configPath: options.configPath, overrides: options.overrides, watch: options.watch });
+  } catch (err) {
+    if (err instanceof ConfigError) console.error(`gatehouse: ${err.message}`);
+    else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+      console.error(`gatehouse: cannot listen on ${e.address}:${e.port}: the address is in use (use --port / --admin-port)`);
+    } else console.error(`gatehouse: could not start: ${(err as Error).message}`);
+    return 1;
+  }
+  const g = gateway;
+  process.on('SIGHUP', () => void g.reload());
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const stop = (signal: string): void => {
+      signals++;
+      if (signals > 1) {
+        g.logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      g.logger.info({ signal }, 'signal received');
+      g.shutdown().then(
+        () => resolve(0),
+        (err: unknown) => {
+          console.error(`gatehouse: shutdown failed: ${(err as Error).message}`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+}

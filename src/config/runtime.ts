@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import type { Identity } from '../pipeline/identity.js';
+import { compileChain, type CompiledChain } from '../pipeline/chain.js';
+import type { PolicyInstance, PolicyModule } from '../pipeline/policy.js';
+import { globToRegExp, isGlob } from '../pipeline/glob.js';
+import { POLICY_MODULES, DEFAULT_ON_POLICIES } from '../policies/registry.js';
+import { providerModule } from '../llm/providers/registry.js';
+import type { Provider } from '../llm/providers/types.js';
+import { buildPriceTable, type Price, type PriceTable } from '../llm/prices/price-table.js';
+import type { GatehouseConfig, ModelRouteConfig, PoliciesConfig } from './schema.js';
+
+/** A model route, resolved against providers and policies at load time. */
+export interface CompiledRoute {
+  /** The configured name (exact model name or glob). */
+  readonly name: string;
+  readonly isGlob: boolean;
+  readonly provider: Provider;
+  /** The provider's model id for a requested name. */
+  upstreamModel(requested: string): string;
+  readonly timeoutMs: number;
+  readonly streamIdleTimeoutMs: number;
+  /** The route's own price, if configured; otherwise prices are looked up by upstream model id. */
+  readonly price: Price | undefined;
+  readonly chain: CompiledChain;
+}
+
+/**
+ * The compiled, immutable form of one configuration. Requests capture the current Runtime when
+ * they start and finish on it; a reload builds a new one and swaps it in. A retired Runtime closes
+ * its provider pools once its last request has finished.
+ */
+export class Runtime {
+  readonly config: GatehouseConfig;
+  /** Short hash of the configuration, for logs and /readyz. */
+  readonly version: string;
+  readonly loadedAt = new Date();
+  readonly providers: ReadonlyMap<string, Provider>;
+  /** The chain for requests that match no route (used to identify the caller before a 404). */
+  readonly defaultChain: CompiledChain;
+  readonly prices: PriceTable;
+  readonly #exact: ReadonlyMap<string, CompiledRoute>;
+  readonly #globs: readonly { re: RegExp; route: CompiledRoute }[];
+  #inFlight = 0;
+  #retired = false;
+  #closed: Promise<void> | undefined;
+
+  constructor(config: GatehouseConfig) {
+    this.config = config;
+    this.version = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
+    const providers = new Map<string, Provider>();
+    for (const [name, providerConfig] of Object.entries(config.providers) as [string, { type: string }][]) {
+      const module = providerModule(providerConfig.type);
+      if (module === undefined) throw new Error(`no provider module for type "${providerConfig.type}"`);
+      providers.set(name, module.create(name, providerConfig));
+    }
+    this.providers = providers;
+    this.prices = buildPriceTable(config.prices);
+
+    const globalPolicies = config.policies as PoliciesConfig;
+    const sharedInstances = new Map<string, PolicyInstance>();
+    const instancesFor = (routeName: string | undefined, overrides: PoliciesConfig | undefined): PolicyInstance[] => {
+      const out: PolicyInstance[] = [];
+      for (const module of POLICY_MODULES as readonly PolicyModule<unknown>[]) {
+        const own = overrides?.[module.name];
+        if (own !== undefined) {
+          out.push(module.create(own, { route: routeName }));
+          continue;
+        }
+        let shared = sharedInstances.get(module.name);
+        if (shared === undefined) {
+          const globalConfig = globalPolicies[module.name] ?? (DEFAULT_ON_POLICIES.has(module.name) ? module.configSchema.parse({}) : undefined);
+          if (globalConfig === undefined) continue;
+          shared = module.create(globalConfig, { route: undefined });
+          sharedInstances.set(module.name, shared);
+        }
+        out.push(shared);
+      }
+      return out;
+    };
+
+    this.defaultChain = compileChain(instancesFor(undefined, undefined));
+    const exact = new Map<string, CompiledRoute>();
+    const globs: { re: RegExp; route: CompiledRoute }[] = [];
+    for (const routeConfig of config.models) {
+      const route = compileRoute(routeConfig, providers, instancesFor(routeConfig.name, routeConfig.policies as PoliciesConfig | undefined));
+      if (route.isGlob) globs.push({ re: globToRegExp(route.name), route });
+      else exact.set(route.name, route);
+    }
+    this.#exact = exact;
+    this.#globs = globs;
+  }
+
+  resolveRoute(model: string): CompiledRoute | undefined {
+    const route = this.#exact.get(model);
+    if (route !== undefined) return route;
+    for (const { re, route: r } of this.#globs) if (re.test(model)) return r;
+    return undefined;
+  }
+
+  /** The exact-named models this identity may use and whose provider can serve. */
+  listModels(identity: Identity): CompiledRoute[] {
+    const matcher = identity.access.models;
+    return [...this.#exact.values()].filter(
+      (r) => r.provider.unavailableReason === undefined && (matcher === undefined || matcher.matches(r.name)),
+    );
+  }
+
+  priceOf(route: CompiledRoute, upstreamModel: string): Price | undefined {
+    return route.price ?? this.prices.lookup(upstreamModel);
+  }
+
+  retain(): void {
+    this.#inFlight++;
+  }
+
+  release(): void {
+    this.#inFlight--;
+    if (this.#retired && this.#inFlight === 0) void this.close();
+  }
+
+  /** Marks this runtime as replaced; it closes its providers once no request uses it. */
+  retire(): void {
+    this.#retired = true;
+    if (this.#inFlight === 0) void this.close();
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= Promise.allSettled([...this.providers.values()].map((p) => p.close())).then(() => undefined);
+    return this.#closed;
+  }
+}
+
+function compileRoute(config: ModelRouteConfig, providers: ReadonlyMap<string, Provider>, policies: PolicyInstance[]): CompiledRoute {
+  const provider = providers.get(config.provider) as Provider; // existence checked by the schema
+  const fixed = config.model;
+  return {
+    name: config.name,
+    isGlob: isGlob(config.name),
+    provider,
+    upstreamModel: fixed === undefined ? (requested) => requested : () => fixed,
+    timeoutMs: config.timeoutMs,
+    streamIdleTimeoutMs: config.streamIdleTimeoutMs,
+    price: config.price,
+    chain: compileChain(policies),
+  };
+}

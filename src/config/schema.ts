@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { POLICY_MODULES } from '../policies/registry.js';
+import { PROVIDER_MODULES } from '../llm/providers/registry.js';
+
+/** A byte size: a number of bytes, or a string such as "512kb", "10mb". */
+export const byteSize = z
+  .union([z.number().int().positive(), z.string().regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, 'must be a size such as 512kb or 10mb')])
+  .transform((value) => {
+    if (typeof value === 'number') return value;
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(value) as RegExpExecArray;
+    const unit = (m[2] ?? 'b').toLowerCase();
+    const mult = unit === 'gb' ? 1024 ** 3 : unit === 'mb' ? 1024 ** 2 : unit === 'kb' ? 1024 : 1;
+    return Math.floor(Number(m[1]) * mult);
+  });
+
+const port = z.number().int().min(0).max(65535);
+const ms = z.number().int().min(0);
+
+const adminSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1').describe('Bind address of the admin listener.'),
+    port: port.default(8081).describe('Port of the admin listener (health, readiness; metrics and admin API later). 0 = any free port.'),
+  })
+  .strict();
+
+const serverSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1').describe('Bind address of the data plane. Use 0.0.0.0 to listen on all interfaces.'),
+    port: port.default(8080).describe('Port of the data plane. 0 = any free port. Overridden by --port and PORT.'),
+    admin: adminSchema.default({ host: '127.0.0.1', port: 8081 }),
+    maxBodyBytes: byteSize.default(10 * 1024 * 1024).describe('Largest request body accepted; larger ones get 413 body_too_large.'),
+    headersTimeoutMs: ms.default(30_000).describe('Time a client has to send the request headers.'),
+    requestTimeoutMs: ms.default(300_000).describe('Time a client has to send the whole request (headers and body); 408 after that.'),
+    keepAliveTimeoutMs: ms.default(65_000).describe('Idle time after which a keep-alive client connection is closed.'),
+    shutdownTimeoutMs: ms.default(30_000).describe('On SIGTERM/SIGINT, how long in-flight requests (streams included) get to finish.'),
+  })
+  .strict();
+
+const priceSchema = z
+  .object({
+    input: z.number().min(0).describe('USD per million input tokens.'),
+    output: z.number().min(0).describe('USD per million output tokens.'),
+    cachedInput: z.number().min(0).optional().describe('USD per million cached input tokens (defaults to input).'),
+    cacheWrite: z.number().min(0).optional().describe('USD per million prompt-cache write tokens (defaults to input).'),
+  })
+  .strict();
+
+/** `policies:` — one optional key per registered policy, each validated by the policy's own schema. */
+const policiesSchema = z
+  .object(Object.fromEntries(POLICY_MODULES.map((m) => [m.name, m.configSchema.optional()])) as Record<string, z.ZodOptional<z.ZodType>>)
+  .strict()
+  .describe('Policies by name. Gateway-wide at the top level; a model route may override a policy by naming it again.');
+
+const providerSchema = z.discriminatedUnion(
+  'type',
+  PROVIDER_MODULES.map((m) => m.configSchema) as unknown as [z.ZodObject, ...z.ZodObject[]],
+);
+
+const providerName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'use letters, digits, "-", "_" and "."');
+
+const modelRouteSchema = z
+  .object({
+    name: z.string().min(1).describe('The model name clients send. May be a glob ("gpt-*"): then the requested name is passed on.'),
+    provider: z.string().min(1).describe('Name of a provider under `providers`.'),
+    model: z.string().min(1).optional().describe("The provider's model id. Defaults to the requested name."),
+    timeoutMs: ms.default(120_000).describe('Time the provider has to start answering (headers).'),
+    streamIdleTimeoutMs: ms.default(60_000).describe('Longest silence allowed between two chunks of a streamed answer.'),
+    price: priceSchema.optional().describe("Price for this route; otherwise the price of the provider's model id is looked up."),
+    policies: policiesSchema.optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: serverSchema.default(serverSchema.parse({})),
+    logging: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strict()
+      .default({ level: 'info' }),
+    providers: z.record(providerName, providerSchema).default({}).describe('Upstream providers by name.'),
+    models: z.array(modelRouteSchema).default([]).describe('Model routes: exact names first, then globs in file order.'),
+    prices: z.record(z.string(), priceSchema).default({}).describe('Prices per model id, added to or overriding the shipped table.'),
+    policies: policiesSchema.default({}),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const names = new Set<string>();
+    config.models.forEach((route, i) => {
+      if (!(route.provider in config.providers)) {
+        const known = Object.keys(config.providers);
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', i, 'provider'],
+          message: `unknown provider "${route.provider}"${known.length > 0 ? ` (configured: ${known.join(', ')})` : ' (no providers are configured)'}`,
+        });
+      }
+      if (names.has(route.name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model route "${route.name}"` });
+      names.add(route.name);
+    });
+  });
+
+export type GatehouseConfig = z.infer<typeof configSchema>;
+export type ModelRouteConfig = GatehouseConfig['models'][number];
+export type ServerConfig = GatehouseConfig['server'];
+export type PoliciesConfig = Record<string, unknown>;

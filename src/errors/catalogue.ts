@@ -1,0 +1,44 @@
+/**
+ * The one error catalogue. Every error Gatehouse answers with has an entry here: a stable code,
+ * the HTTP status, the fault domain and a default message. docs/errors.md lists the same table;
+ * test/errors/catalogue.test.ts keeps the two in step. A retired code is never reused: move it to
+ * RETIRED_CODES instead of deleting it.
+ */
+export type FaultDomain = 'caller' | 'policy' | 'provider' | 'gateway';
+
+export interface CatalogueEntry {
+  readonly status: number;
+  readonly fault: FaultDomain;
+  readonly message: string;
+}
+
+export const ERROR_CATALOGUE = {
+  invalid_json: { status: 400, fault: 'caller', message: 'The request body is not valid JSON.' },
+  invalid_request: { status: 400, fault: 'caller', message: 'The request body does not match the expected schema.' },
+  body_too_large: { status: 413, fault: 'caller', message: 'The request body exceeds the configured size limit.' },
+  request_timeout: { status: 408, fault: 'caller', message: 'The request body was not received in time.' },
+  client_closed_request: { status: 499, fault: 'caller', message: 'The client closed the connection before the response was complete.' },
+  route_not_found: { status: 404, fault: 'caller', message: 'No route matches this method and path.' },
+  method_not_allowed: { status: 405, fault: 'caller', message: 'This method is not allowed on this path.' },
+  missing_api_key: { status: 401, fault: 'caller', message: 'No API key was sent. Send it as "Authorization: Bearer <key>".' },
+  invalid_api_key: { status: 401, fault: 'caller', message: 'The API key is not valid.' },
+  model_not_found: { status: 404, fault: 'caller', message: 'The requested model is not configured on this gateway.' },
+  model_not_allowed: { status: 403, fault: 'policy', message: 'This caller may not use the requested model.' },
+  approval_required: { status: 403, fault: 'policy', message: 'This action needs human approval, and no approval workflow is configured for it.' },
+  policy_failed: { status: 503, fault: 'gateway', message: 'A policy that fails closed could not reach a decision.' },
+  provider_not_configured: { status: 503, fault: 'gateway', message: 'The provider behind this model is not configured.' },
+  upstream_unreachable: { status: 502, fault: 'provider', message: 'The provider could not be reached.' },
+  upstream_timeout: { status: 504, fault: 'provider', message: 'The provider did not answer in time.' },
+  upstream_error: { status: 502, fault: 'provider', message: 'The provider answered with an error.' },
+  upstream_rate_limited: { status: 429, fault: 'provider', message: 'The provider is rate limiting this gateway.' },
+  upstream_auth_failed: { status: 502, fault: 'provider', message: "The provider rejected the gateway's credentials." },
+  upstream_invalid_response: { status: 502, fault: 'provider', message: 'The provider sent a response that could not be read.' },
+  upstream_stream_interrupted: { status: 502, fault: 'provider', message: 'The provider stream ended before the response was complete.' },
+  shutting_down: { status: 503, fault: 'gateway', message: 'The gateway is shutting down.' },
+  internal_error: { status: 500, fault: 'gateway', message: 'The gateway failed unexpectedly. The request id identifies it in the logs.' },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** Codes that existed once and must never be given a new meaning. */
+export const RETIRED_CODES: readonly string[] = [];

@@ -1,0 +1,18 @@
+/**
+ * The text view: the list of text slots of a request (or response) that a policy may read or
+ * rewrite, whatever the wire format. Detectors see `TextSlot.text`; a policy that redacts calls
+ * `set`, which writes into the parsed body and marks the Exchange's body as changed.
+ */
+export type SlotKind = 'system' | 'user' | 'assistant' | 'tool_call' | 'tool_result' | 'input' | 'output';
+
+export interface TextSlot {
+  readonly kind: SlotKind;
+  /** Position in the format's list (message index, input index). */
+  readonly index: number;
+  readonly text: string;
+  set(text: string): void;
+}
+
+export interface TextView {
+  readonly slots: readonly TextSlot[];
+}

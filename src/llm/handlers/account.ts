@@ -1,0 +1,22 @@
+import type { Exchange } from '../../pipeline/exchange.js';
+import { costOf } from '../prices/price-table.js';
+import type { Usage } from '../usage.js';
+
+/** Sets usage and cost on the Exchange. A model without a known price costs undefined, not 0. */
+export function account(exchange: Exchange, upstreamModel: string, usage: Usage): void {
+  exchange.usage = usage;
+  const route = exchange.route;
+  if (route === undefined) return;
+  const price = exchange.runtime.priceOf(route, upstreamModel);
+  exchange.costUsd = price === undefined ? undefined : costOf(price, usage);
+}
+
+/** The cost as a header value: plain decimal, no exponent, at most 10 decimals. */
+export function costHeader(costUsd: number | undefined): string | undefined {
+  if (costUsd === undefined) return undefined;
+  return costUsd.toFixed(10).replace(/\.?0+$/, '') || '0';
+}
+
+export function overheadHeader(exchange: Exchange): string {
+  return exchange.overheadMs().toFixed(3);
+}

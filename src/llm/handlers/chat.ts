@@ -1,0 +1,179 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { GatehouseError } from '../../errors/gatehouse-error.js';
+import type { Exchange } from '../../pipeline/exchange.js';
+import { runPhases } from '../../pipeline/chain.js';
+import { RESPONSE_PHASES } from '../../pipeline/phases.js';
+import type { Logger } from '../../telemetry/logger.js';
+import { readAll, sendAttempt } from '../../routing/attempt.js';
+import type { UpstreamResponse } from '../providers/types.js';
+import { chatRequestSchema, chatResponseText, chatTextView } from '../formats/openai-chat.js';
+import { openAIErrorObject } from '../formats/openai-errors.js';
+import { SseSplitter, sseData } from '../sse.js';
+import { countChatPromptTokens, countTextTokens } from '../tokens.js';
+import { estimatedUsage, usageFromOpenAI, type Usage } from '../usage.js';
+import { account, costHeader, overheadHeader } from './account.js';
+import { prepareExchange } from './prepare.js';
+import { sendPassthrough, MAX_UPSTREAM_BODY } from './respond.js';
+
+/** POST /v1/chat/completions */
+export async function handleChat(exchange: Exchange, raw: Buffer, res: ServerResponse, logger: Logger): Promise<void> {
+  await prepareExchange(exchange, raw, chatRequestSchema, chatTextView, logger);
+  const route = exchange.route!;
+  const body = exchange.body!;
+  const requested = exchange.requestedModel!;
+  const upstreamModel = route.upstreamModel(requested);
+  const streamOptions = body.stream_options as Record<string, unknown> | null | undefined;
+  const clientWantsUsage = exchange.stream && streamOptions?.include_usage === true;
+
+  // The bytes go through untouched unless the model id differs, a policy changed a text slot, or
+  // we must ask for streamed usage the client did not ask for (we hide it from them again).
+  let outBody = body;
+  if (upstreamModel !== requested || (exchange.stream && !clientWantsUsage)) {
+    outBody = { ...body, model: upstreamModel };
+    if (exchange.stream && !clientWantsUsage) outBody.stream_options = { ...(streamOptions ?? {}), include_usage: true };
+  }
+  const bytes = outBody === body && !exchange.bodyChanged ? raw : Buffer.from(JSON.stringify(outBody));
+
+  const result = await sendAttempt(exchange, route, { operation: 'chat', model: upstreamModel, body: bytes, parsed: outBody });
+  if (result.kind === 'passthrough') return sendPassthrough(exchange, res, result.status, result.body);
+  if (exchange.stream) return streamChat(exchange, result.response, res, upstreamModel, clientWantsUsage, logger);
+
+  const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(buf.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    throw new GatehouseError('upstream_invalid_response', `Provider "${route.provider.name}" sent a body that is not JSON.`);
+  }
+  const usage = usageFromOpenAI(json.usage) ?? estimatedUsage(countChatPromptTokens(outBody), countTextTokens(chatResponseText(json)));
+  account(exchange, upstreamModel, usage);
+  await runResponsePhases(exchange, logger);
+  exchange.status = 200;
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(buf.length), 'x-gatehouse-overhead-ms': overheadHeader(exchange) };
+  const cost = costHeader(exchange.costUsd);
+  if (cost !== undefined) headers['x-gatehouse-cost-usd'] = cost;
+  res.writeHead(200, headers);
+  res.end(buf);
+}
+
+async function runResponsePhases(exchange: Exchange, logger: Logger): Promise<void> {
+  const chain = exchange.route!.chain;
+  if (chain.byPhase.inspectOut.length > 0 || chain.byPhase.account.length > 0) await runPhases(chain, RESPONSE_PHASES, exchange, logger);
+}
+
+interface StreamState {
+  usage: Usage | undefined;
+  done: boolean;
+  finished: boolean;
+  /** Generated text and tool-call arguments, kept to count tokens if the provider never reports usage. */
+  text: string;
+  upstreamError: string | undefined;
+}
+
+/**
+ * Relays an SSE stream event by event: passes each event's bytes through, reads usage from it,
+ * hides the usage chunk from a client that did not ask for one, and ends a stream that the
+ * provider cut with an in-band error event (the HTTP status is already sent).
+ */
+async function streamChat(
+  exchange: Exchange,
+  response: UpstreamResponse,
+  res: ServerResponse,
+  upstreamModel: string,
+  clientWantsUsage: boolean,
+  logger: Logger,
+): Promise<void> {
+  exchange.status = 200;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+    'x-gatehouse-overhead-ms': overheadHeader(exchange),
+    trailer: 'x-gatehouse-cost-usd',
+  });
+  res.flushHeaders();
+  const state: StreamState = { usage: undefined, done: false, finished: false, text: '', upstreamError: undefined };
+  const splitter = new SseSplitter();
+  let failure: GatehouseError | undefined;
+  try {
+    for await (const chunk of response.body) {
+      let out = '';
+      for (const event of splitter.push(chunk)) {
+        const relay = relayEvent(event.raw, event.data, state, clientWantsUsage);
+        if (relay === false) {
+          failure = new GatehouseError('upstream_invalid_response', `Provider "${exchange.route!.provider.name}" sent a stream event that is not JSON.`);
+          break;
+        }
+        out += relay;
+      }
+      if (out.length > 0 && !res.write(out)) await once(res, 'drain', { signal: exchange.abort.signal });
+      if (failure !== undefined) break;
+    }
+  } catch (err) {
+    if (exchange.abort.signal.aborted && exchange.clientClosed) throw new GatehouseError('client_closed_request');
+    failure = err instanceof GatehouseError ? err : new GatehouseError('upstream_stream_interrupted', undefined, { cause: err });
+  } finally {
+    response.dispose();
+  }
+  if (failure === undefined && !state.done && !state.finished) {
+    failure = new GatehouseError('upstream_stream_interrupted', `Provider "${exchange.route!.provider.name}" ended the stream before the response was complete.`);
+  }
+  if (failure !== undefined && failure.code !== 'upstream_stream_interrupted' && failure.code !== 'upstream_invalid_response') {
+    // A timeout or reset mid-stream is still an interrupted stream to the client; keep the cause's code in the log.
+    logger.warn({ requestId: exchange.id, code: failure.code }, 'upstream stream failed');
+  }
+  const usage = state.usage ?? estimatedUsage(countChatPromptTokens(exchange.body!), countTextTokens(state.text));
+  account(exchange, upstreamModel, usage);
+  if (failure !== undefined) {
+    exchange.error = failure;
+    if (!res.destroyed) res.write(sseData(JSON.stringify(openAIErrorObject(failure, exchange.id))));
+  } else if (state.upstreamError !== undefined) {
+    exchange.error = new GatehouseError('upstream_error', `Provider sent an error in the stream: ${state.upstreamError}`);
+  }
+  await runResponsePhases(exchange, logger);
+  const cost = costHeader(exchange.costUsd);
+  if (cost !== undefined) res.addTrailers({ 'x-gatehouse-cost-usd': cost });
+  res.end();
+}
+
+/** Returns the text to send for one upstream event ('' to drop it), or false if it is not valid JSON. */
+function relayEvent(raw: string, data: string | undefined, state: StreamState, clientWantsUsage: boolean): string | false {
+  if (data === undefined) return raw;
+  if (data === '[DONE]') {
+    state.done = true;
+    return raw;
+  }
+  let chunk: Record<string, unknown>;
+  try {
+    chunk = JSON.parse(data) as Record<string, unknown>;
+  } catch {
+    return false;
+  }
+  if (chunk.error !== undefined && chunk.error !== null) {
+    const err = chunk.error as { message?: unknown };
+    state.upstreamError = typeof err.message === 'string' ? err.message : JSON.stringify(chunk.error);
+    state.finished = true;
+    return raw;
+  }
+  const choices = Array.isArray(chunk.choices) ? (chunk.choices as Record<string, unknown>[]) : [];
+  for (const choice of choices) {
+    if (choice.finish_reason !== null && choice.finish_reason !== undefined) state.finished = true;
+    const delta = choice.delta as Record<string, unknown> | undefined;
+    if (delta === undefined) continue;
+    if (typeof delta.content === 'string') state.text += delta.content;
+    if (Array.isArray(delta.tool_calls)) {
+      for (const call of delta.tool_calls as Record<string, Record<string, unknown>>[]) {
+        const fn = call.function;
+        if (fn !== undefined) state.text += (typeof fn.name === 'string' ? fn.name : '') + (typeof fn.arguments === 'string' ? fn.arguments : '');
+      }
+    }
+  }
+  const usage = chunk.usage === null || chunk.usage === undefined ? undefined : usageFromOpenAI(chunk.usage);
+  if (usage === undefined) return raw;
+  state.usage = usage;
+  if (clientWantsUsage) return raw;
+  if (choices.length === 0) return '';
+  delete chunk.usage;
+  return sseData(JSON.stringify(chunk));
+}

@@ -1,0 +1,52 @@
+import type { ServerResponse } from 'node:http';
+import { GatehouseError } from '../../errors/gatehouse-error.js';
+import type { Exchange } from '../../pipeline/exchange.js';
+import type { Logger } from '../../telemetry/logger.js';
+import { readAll, sendAttempt } from '../../routing/attempt.js';
+import { embeddingsRequestSchema, embeddingsTextView } from '../formats/openai-chat.js';
+import { countTextTokens } from '../tokens.js';
+import { estimatedUsage, usageFromOpenAI } from '../usage.js';
+import { account, costHeader, overheadHeader } from './account.js';
+import { prepareExchange } from './prepare.js';
+import { MAX_UPSTREAM_BODY, sendPassthrough } from './respond.js';
+
+/** POST /v1/embeddings */
+export async function handleEmbeddings(exchange: Exchange, raw: Buffer, res: ServerResponse, logger: Logger): Promise<void> {
+  await prepareExchange(exchange, raw, embeddingsRequestSchema, embeddingsTextView, logger);
+  exchange.stream = false;
+  const route = exchange.route!;
+  const body = exchange.body!;
+  const requested = exchange.requestedModel!;
+  const upstreamModel = route.upstreamModel(requested);
+  const outBody = upstreamModel === requested ? body : { ...body, model: upstreamModel };
+  const bytes = outBody === body && !exchange.bodyChanged ? raw : Buffer.from(JSON.stringify(outBody));
+
+  const result = await sendAttempt(exchange, route, { operation: 'embeddings', model: upstreamModel, body: bytes, parsed: outBody });
+  if (result.kind === 'passthrough') return sendPassthrough(exchange, res, result.status, result.body);
+  const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(buf.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    throw new GatehouseError('upstream_invalid_response', `Provider "${route.provider.name}" sent a body that is not JSON.`);
+  }
+  account(exchange, upstreamModel, usageFromOpenAI(json.usage) ?? estimatedUsage(countInputTokens(body.input), 0));
+  exchange.status = 200;
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(buf.length), 'x-gatehouse-overhead-ms': overheadHeader(exchange) };
+  const cost = costHeader(exchange.costUsd);
+  if (cost !== undefined) headers['x-gatehouse-cost-usd'] = cost;
+  res.writeHead(200, headers);
+  res.end(buf);
+}
+
+function countInputTokens(input: unknown): number {
+  if (typeof input === 'string') return countTextTokens(input);
+  if (!Array.isArray(input)) return 0;
+  let total = 0;
+  for (const item of input) {
+    if (typeof item === 'string') total += countTextTokens(item);
+    else if (Array.isArray(item)) total += item.length;
+    else total += 1; // one token id of a flat token array
+  }
+  return total;
+}

@@ -1,0 +1,55 @@
+import type { z } from 'zod';
+import type { GatehouseError } from '../../errors/gatehouse-error.js';
+import type { WireFormat } from '../formats/wire-format.js';
+
+/** What the gateway asks a provider to do: one attempt, already in the provider's native format. */
+export interface UpstreamRequest {
+  /** `chat` (chat completions) or `embeddings`. */
+  readonly operation: 'chat' | 'embeddings';
+  /** The upstream model id (after route mapping). */
+  readonly model: string;
+  /** The body to send, already serialised. Bytes equal the client's when nothing changed. */
+  readonly body: Buffer;
+  /** The parsed body, for in-process providers (the simulator) that need not parse it again. */
+  readonly parsed: Readonly<Record<string, unknown>>;
+  readonly stream: boolean;
+  /** Request headers from the client that a provider may read (already lower-cased). Never forwarded blindly. */
+  readonly clientHeaders: Readonly<Record<string, string | string[] | undefined>>;
+  readonly requestId: string;
+  /** Aborted when the client goes away, the attempt times out, or the gateway shuts down. */
+  readonly signal: AbortSignal;
+}
+
+/** A provider's answer: status and headers, and the body as a byte stream (JSON or SSE). */
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: AsyncIterable<Uint8Array>;
+  /** Stops reading the body and frees the connection. Safe to call more than once. */
+  dispose(): void;
+}
+
+export interface Provider {
+  /** The name given in the configuration (`providers.<name>`). */
+  readonly name: string;
+  readonly type: string;
+  readonly format: WireFormat;
+  /** Why the provider cannot serve (e.g. missing API key), or undefined when it can. */
+  readonly unavailableReason: string | undefined;
+  send(request: UpstreamRequest): Promise<UpstreamResponse>;
+  /**
+   * Turns a non-2xx upstream answer into a typed error. `body` is the upstream body (at most a
+   * few KB). Returning undefined means "pass the upstream error through to the client as it is"
+   * (a 4xx that is the caller's fault, like a bad parameter).
+   */
+  classifyError(status: number, headers: UpstreamResponse['headers'], body: string): GatehouseError | undefined;
+  /** Frees connection pools. Called when a reload retires the runtime that owns this provider. */
+  close(): Promise<void>;
+}
+
+/** One registry entry: a provider type, its config schema and a factory. */
+export interface ProviderModule<C extends { type: string }> {
+  readonly type: C['type'];
+  readonly configSchema: z.ZodType<C>;
+  create(name: string, config: C): Provider;
+}

@@ -1,0 +1,44 @@
+/**
+ * Token counting for when a provider does not report usage (a cut stream, an OpenAI-compatible
+ * server without usage) and for the simulated provider. Uses the o200k_base encoding (GPT-4o and
+ * later); for other model families it is an estimate, and usage records say so via `estimated`.
+ */
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+
+export function countTextTokens(text: string): number {
+  if (text.length === 0) return 0;
+  return countTokens(text);
+}
+
+/**
+ * Prompt tokens of a chat request, counted the way OpenAI documents for its chat models: every
+ * message costs 3 tokens of framing plus its content and name, and every reply is primed with 3.
+ * Tool definitions are counted as their JSON text (OpenAI's own framing of them is not public).
+ */
+export function countChatPromptTokens(body: Readonly<Record<string, unknown>>): number {
+  let total = 3;
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  for (const message of messages) {
+    if (message === null || typeof message !== 'object') continue;
+    const m = message as Record<string, unknown>;
+    total += 3;
+    total += countTextTokens(contentText(m.content));
+    if (typeof m.name === 'string') total += 1 + countTextTokens(m.name);
+    if (Array.isArray(m.tool_calls)) total += countTextTokens(JSON.stringify(m.tool_calls));
+  }
+  if (Array.isArray(body.tools) && body.tools.length > 0) total += countTextTokens(JSON.stringify(body.tools));
+  return total;
+}
+
+/** The text of a chat message's content: a string, or the text parts of a parts array. */
+export function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  let text = '';
+  for (const part of content) {
+    if (part !== null && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string') {
+      text += (part as { text: string }).text;
+    }
+  }
+  return text;
+}

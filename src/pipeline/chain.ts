@@ -1,0 +1,66 @@
+import { GatehouseError } from '../errors/gatehouse-error.js';
+import type { Exchange } from './exchange.js';
+import type { HookPhase, Hook, PolicyInstance } from './policy.js';
+import { REQUEST_PHASES, RESPONSE_PHASES } from './phases.js';
+import type { Logger } from '../telemetry/logger.js';
+
+interface ChainEntry {
+  readonly policy: PolicyInstance;
+  readonly hook: Hook;
+}
+
+/** The policy hooks of one route, grouped by phase, compiled once per configuration load. */
+export interface CompiledChain {
+  readonly policies: readonly PolicyInstance[];
+  readonly byPhase: Readonly<Record<HookPhase, readonly ChainEntry[]>>;
+}
+
+export function compileChain(policies: readonly PolicyInstance[]): CompiledChain {
+  const byPhase = {} as Record<HookPhase, ChainEntry[]>;
+  for (const phase of [...REQUEST_PHASES, ...RESPONSE_PHASES]) {
+    byPhase[phase] = [];
+    for (const policy of policies) {
+      const hook = policy.hooks[phase];
+      if (hook !== undefined) byPhase[phase].push({ policy, hook });
+    }
+  }
+  return { policies, byPhase };
+}
+
+/**
+ * Runs the hooks of the given phases in order. A deny (when enforced) throws the policy's
+ * GatehouseError; a shadow-mode deny is recorded and the request goes on. A hook that throws is its
+ * policy failing: fail-open policies are recorded and skipped, fail-closed ones stop the request.
+ */
+export async function runPhases(chain: CompiledChain, phases: readonly HookPhase[], exchange: Exchange, logger: Logger): Promise<void> {
+  for (const phase of phases) {
+    const entries = chain.byPhase[phase];
+    for (let i = 0; i < entries.length; i++) {
+      const { policy, hook } = entries[i];
+      let verdict;
+      try {
+        verdict = hook(exchange);
+        if (verdict instanceof Promise) verdict = await verdict;
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        logger.warn({ requestId: exchange.id, policy: policy.name, phase, err: reason, failMode: policy.failMode }, 'policy failed');
+        exchange.decide({ policy: policy.name, phase, verdict: 'error', reason, enforced: policy.failMode === 'closed' });
+        if (policy.failMode === 'closed') {
+          throw err instanceof GatehouseError ? err : new GatehouseError('policy_failed', `Policy "${policy.name}" could not decide: ${reason}`, { cause: err });
+        }
+        continue;
+      }
+      if (verdict === undefined) continue;
+      if (verdict.action === 'allow') {
+        exchange.decide({ policy: policy.name, phase, verdict: 'allow', reason: verdict.reason, enforced: true });
+      } else if (verdict.action === 'deny') {
+        exchange.decide({ policy: policy.name, phase, verdict: 'deny', reason: verdict.reason, code: verdict.error.code, enforced: policy.enforce });
+        if (policy.enforce) throw verdict.error;
+      } else {
+        exchange.decide({ policy: policy.name, phase, verdict: 'require_approval', reason: verdict.reason, code: 'approval_required', enforced: policy.enforce });
+        // Fails closed until the approval workflow exists to hold the request.
+        if (policy.enforce) throw new GatehouseError('approval_required', `Policy "${policy.name}" requires approval: ${verdict.reason}`);
+      }
+    }
+  }
+}

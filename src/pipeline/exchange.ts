@@ -1,0 +1,122 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ErrorCode } from '../errors/catalogue.js';
+import type { GatehouseError } from '../errors/gatehouse-error.js';
+import type { TextView } from '../llm/formats/text-view.js';
+import type { Usage } from '../llm/usage.js';
+import { ANONYMOUS, type Identity } from './identity.js';
+import type { Phase } from './phases.js';
+import type { CompiledRoute, Runtime } from '../config/runtime.js';
+
+export type Surface = 'llm';
+export type Operation = 'chat' | 'embeddings' | 'models';
+
+/** One policy decision, as the audit trail will show it. */
+export interface Decision {
+  readonly policy: string;
+  readonly phase: Phase;
+  readonly verdict: 'allow' | 'deny' | 'require_approval' | 'mutate' | 'error';
+  readonly reason?: string | undefined;
+  readonly code?: ErrorCode | undefined;
+  /** false when the policy runs in shadow mode (`enforce: false`) and its verdict was not acted on. */
+  readonly enforced: boolean;
+}
+
+/** Something a detector found. Never carries the matched value itself. */
+export interface Finding {
+  readonly policy: string;
+  readonly type: string;
+  readonly detector: string;
+  readonly slot: number;
+  readonly start: number;
+  readonly end: number;
+  readonly confidence: number;
+  readonly action: string;
+}
+
+/** One try at a provider. */
+export interface Attempt {
+  readonly provider: string;
+  readonly model: string;
+  /** ms since the Exchange started. */
+  readonly startedMs: number;
+  durationMs: number;
+  status?: number;
+  error?: ErrorCode;
+}
+
+/**
+ * Everything one request carries through the pipeline: set by the surface adapter, then by the
+ * phases in order, then read by the recorder. Per-request state lives here and nowhere else; the
+ * compiled Runtime it points to is immutable.
+ */
+export class Exchange {
+  readonly id: string;
+  readonly surface: Surface = 'llm';
+  readonly operation: Operation;
+  /** The configuration this request started with; it finishes on it even if a reload happens. */
+  readonly runtime: Runtime;
+  readonly headers: IncomingHttpHeaders;
+  readonly startedAt = Date.now();
+  /** performance.now() at the start, for durations. */
+  readonly start = performance.now();
+  /** Aborted when the client disconnects or the gateway gives up on the request. */
+  readonly abort = new AbortController();
+
+  route: CompiledRoute | undefined;
+  /** The model the client asked for. */
+  requestedModel: string | undefined;
+  /** The raw request body and its parse. `body` is mutated in place when a policy rewrites text. */
+  rawBody: Buffer | undefined;
+  body: Record<string, unknown> | undefined;
+  /** Set when anything changed `body`, so the forwarder re-serialises it instead of passing bytes. */
+  bodyChanged = false;
+  stream = false;
+
+  identity: Identity = ANONYMOUS;
+  readonly decisions: Decision[] = [];
+  readonly findings: Finding[] = [];
+  readonly attempts: Attempt[] = [];
+  usage: Usage | undefined;
+  costUsd: number | undefined;
+  /** Time spent waiting on providers (headers and body), in ms; the rest is gateway overhead. */
+  upstreamMs = 0;
+  status: number | undefined;
+  error: GatehouseError | undefined;
+  /** true when the client went away before the response was complete. */
+  clientClosed = false;
+  #textView: TextView | undefined;
+  #textViewFactory: ((exchange: Exchange) => TextView) | undefined;
+
+  constructor(id: string, operation: Operation, runtime: Runtime, headers: IncomingHttpHeaders) {
+    this.id = id;
+    this.operation = operation;
+    this.runtime = runtime;
+    this.headers = headers;
+  }
+
+  /** The request's text slots, built on first use so a route without text policies never pays for it. */
+  get textView(): TextView | undefined {
+    if (this.#textView === undefined && this.#textViewFactory !== undefined) {
+      this.#textView = this.#textViewFactory(this);
+    }
+    return this.#textView;
+  }
+
+  setTextViewFactory(factory: (exchange: Exchange) => TextView): void {
+    this.#textViewFactory = factory;
+    this.#textView = undefined;
+  }
+
+  elapsedMs(): number {
+    return performance.now() - this.start;
+  }
+
+  /** Gateway time: everything but waiting on providers. */
+  overheadMs(): number {
+    return Math.max(0, this.elapsedMs() - this.upstreamMs);
+  }
+
+  decide(decision: Decision): void {
+    this.decisions.push(decision);
+  }
+}

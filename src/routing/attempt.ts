@@ -1,0 +1,159 @@
+import { GatehouseError } from '../errors/gatehouse-error.js';
+import type { Exchange } from '../pipeline/exchange.js';
+import type { CompiledRoute } from '../config/runtime.js';
+import type { UpstreamRequest, UpstreamResponse } from '../llm/providers/types.js';
+
+/** Largest upstream error body read to classify it (the rest is discarded). */
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+export type AttemptResult =
+  | { readonly kind: 'response'; readonly response: UpstreamResponse }
+  /** A 4xx the caller caused (bad parameter...): passed through to the client as the provider sent it. */
+  | { readonly kind: 'passthrough'; readonly status: number; readonly body: Buffer };
+
+export interface AttemptInput {
+  readonly operation: UpstreamRequest['operation'];
+  readonly model: string;
+  readonly body: Buffer;
+  readonly parsed: Record<string, unknown>;
+}
+
+/**
+ * Sends one attempt to the route's provider: a headers timeout, an idle timeout between body
+ * chunks, the client's abort signal, error classification, and the attempt recorded on the
+ * Exchange. Retries and fallback (later) wrap this function; they never reach inside it.
+ */
+export async function sendAttempt(exchange: Exchange, route: CompiledRoute, input: AttemptInput): Promise<AttemptResult> {
+  const provider = route.provider;
+  if (provider.unavailableReason !== undefined) {
+    throw new GatehouseError('provider_not_configured', `Model "${exchange.requestedModel}" cannot be served: ${provider.unavailableReason}.`);
+  }
+  const timeout = new AbortController();
+  const signal = AbortSignal.any([exchange.abort.signal, timeout.signal]);
+  const attempt = { provider: provider.name, model: input.model, startedMs: exchange.elapsedMs(), durationMs: 0 } as Exchange['attempts'][number];
+  exchange.attempts.push(attempt);
+  const started = performance.now();
+  const timer = setTimeout(
+    () => timeout.abort(new GatehouseError('upstream_timeout', `Provider "${provider.name}" did not answer within ${route.timeoutMs} ms.`)),
+    route.timeoutMs,
+  );
+  let response: UpstreamResponse;
+  try {
+    response = await provider.send({
+      operation: input.operation,
+      model: input.model,
+      body: input.body,
+      parsed: input.parsed,
+      stream: exchange.stream,
+      clientHeaders: exchange.headers,
+      requestId: exchange.id,
+      signal,
+    });
+  } catch (err) {
+    const error = asUpstreamError(err, provider.name);
+    attempt.error = error.code;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    const waited = performance.now() - started;
+    exchange.upstreamMs += waited;
+    attempt.durationMs = waited;
+  }
+  attempt.status = response.status;
+  if (response.status < 400) {
+    return { kind: 'response', response: withIdleTimeout(response, exchange, route, signal, timeout, attempt) };
+  }
+  const body = await readLimited(response, ERROR_BODY_LIMIT).catch(() => Buffer.alloc(0));
+  const error = provider.classifyError(response.status, response.headers, body.toString('utf8'));
+  if (error === undefined) return { kind: 'passthrough', status: response.status, body };
+  attempt.error = error.code;
+  throw error;
+}
+
+function asUpstreamError(err: unknown, provider: string): GatehouseError {
+  if (err instanceof GatehouseError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new GatehouseError('upstream_unreachable', `Provider "${provider}" failed: ${message}`, { cause: err });
+}
+
+/**
+ * Wraps the body so that silence longer than the route's stream idle timeout aborts the attempt,
+ * and so that time spent waiting on the provider counts as upstream time, not gateway overhead.
+ */
+function withIdleTimeout(
+  response: UpstreamResponse,
+  exchange: Exchange,
+  route: CompiledRoute,
+  signal: AbortSignal,
+  timeout: AbortController,
+  attempt: Exchange['attempts'][number],
+): UpstreamResponse {
+  const idleMs = route.streamIdleTimeoutMs;
+  const source = response.body;
+  async function* body(): AsyncGenerator<Uint8Array> {
+    const iterator = source[Symbol.asyncIterator]();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      for (;;) {
+        const started = performance.now();
+        timer = setTimeout(() => {
+          const error = new GatehouseError('upstream_timeout', `Provider "${route.provider.name}" sent nothing for ${idleMs} ms.`);
+          timeout.abort(error);
+          response.dispose();
+        }, idleMs);
+        let next: IteratorResult<Uint8Array>;
+        try {
+          next = await iterator.next();
+        } catch (err) {
+          throw signal.aborted ? asUpstreamError(signal.reason, route.provider.name) : asUpstreamError(err, route.provider.name);
+        } finally {
+          clearTimeout(timer);
+          const waited = performance.now() - started;
+          exchange.upstreamMs += waited;
+          attempt.durationMs += waited;
+        }
+        if (next.done) {
+          // A disposed stream can end quietly; if it was our timeout, say so.
+          if (timeout.signal.aborted) throw asUpstreamError(timeout.signal.reason, route.provider.name);
+          return;
+        }
+        yield next.value;
+      }
+    } finally {
+      await iterator.return?.();
+    }
+  }
+  return { status: response.status, headers: response.headers, body: body(), dispose: () => response.dispose() };
+}
+
+/** Reads a body up to `limit` bytes, then disposes of the rest. */
+export async function readLimited(response: UpstreamResponse, limit: number): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= limit) break;
+    }
+  } finally {
+    response.dispose();
+  }
+  return Buffer.concat(chunks, Math.min(size, limit));
+}
+
+/** Reads a whole body; a body larger than `limit` is an invalid response, not something to buffer. */
+export async function readAll(response: UpstreamResponse, limit: number, provider: string): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body) {
+      size += chunk.length;
+      if (size > limit) throw new GatehouseError('upstream_invalid_response', `Provider "${provider}" sent a response larger than ${limit} bytes.`);
+      chunks.push(chunk);
+    }
+  } finally {
+    response.dispose();
+  }
+  return Buffer.concat(chunks, size);
+}

@@ -1,0 +1,119 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatehouseError, toGatehouseError } from '../errors/gatehouse-error.js';
+import { Exchange, type Operation } from '../pipeline/exchange.js';
+import type { Logger } from '../telemetry/logger.js';
+import { recordExchange } from '../telemetry/recorder.js';
+import { renderOpenAIError } from '../llm/formats/openai-errors.js';
+import { handleChat } from '../llm/handlers/chat.js';
+import { handleEmbeddings } from '../llm/handlers/embeddings.js';
+import { handleModels } from '../llm/handlers/models.js';
+import type { Runtime } from '../config/runtime.js';
+import { readBody } from './body.js';
+import { requestIdFor } from './request-id.js';
+
+export interface DataPlaneState {
+  /** The current compiled configuration; swapped on reload. */
+  readonly runtime: () => Runtime;
+  readonly logger: Logger;
+  readonly shuttingDown: () => boolean;
+  /** Called when a request starts and ends, for graceful shutdown. */
+  readonly track: (done: Promise<void>) => void;
+}
+
+type Handler = (exchange: Exchange, req: IncomingMessage, res: ServerResponse, logger: Logger) => Promise<void>;
+
+interface RouteEntry {
+  readonly operation: Operation;
+  readonly methods: Readonly<Record<string, Handler>>;
+}
+
+const withBody =
+  (handler: (exchange: Exchange, raw: Buffer, res: ServerResponse, logger: Logger) => Promise<void>): Handler =>
+  async (exchange, req, res, logger) => {
+    // The body is parsed as JSON whatever its Content-Type: `curl -d` sends form encoding by default.
+    const raw = await readBody(req, exchange.runtime.config.server.maxBodyBytes);
+    await handler(exchange, raw, res, logger);
+  };
+
+const ROUTES: ReadonlyMap<string, RouteEntry> = new Map<string, RouteEntry>([
+  ['/v1/chat/completions', { operation: 'chat', methods: { POST: withBody(handleChat) } }],
+  ['/v1/embeddings', { operation: 'embeddings', methods: { POST: withBody(handleEmbeddings) } }],
+  ['/v1/models', { operation: 'models', methods: { GET: (ex, _req, res, logger) => handleModels(ex, undefined, res, logger) } }],
+]);
+
+const MODEL_PATH = '/v1/models/';
+
+/** The data-plane request listener: route, build the Exchange, run the handler, render errors, record. */
+export function createDataPlaneHandler(state: DataPlaneState): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    state.track(handle(state, req, res));
+  };
+}
+
+async function handle(state: DataPlaneState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { logger } = state;
+  const runtime = state.runtime();
+  runtime.retain();
+  const id = requestIdFor(req);
+  res.setHeader('x-request-id', id);
+  if (state.shuttingDown()) res.setHeader('connection', 'close');
+
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  let entry = ROUTES.get(path);
+  let modelId: string | undefined;
+  if (entry === undefined && path.startsWith(MODEL_PATH) && path.length > MODEL_PATH.length) {
+    modelId = safeDecode(path.slice(MODEL_PATH.length));
+    entry = { operation: 'models', methods: { GET: (ex, _req, r, l) => handleModels(ex, modelId, r, l) } };
+  }
+  const exchange = new Exchange(id, entry?.operation ?? 'models', runtime, req.headers);
+  res.on('close', () => {
+    if (!res.writableFinished) {
+      exchange.clientClosed = true;
+      exchange.abort.abort(new GatehouseError('client_closed_request'));
+    }
+  });
+  try {
+    if (entry === undefined) throw new GatehouseError('route_not_found', `No route for ${req.method} ${path}.`);
+    const handler = entry.methods[req.method ?? ''];
+    if (handler === undefined) {
+      res.setHeader('allow', Object.keys(entry.methods).join(', '));
+      throw new GatehouseError('method_not_allowed', `${req.method} is not allowed on ${path}.`);
+    }
+    await handler(exchange, req, res, logger);
+  } catch (err) {
+    const error = toGatehouseError(err);
+    exchange.error = error;
+    if (!exchange.clientClosed) sendError(exchange, req, res, error);
+  } finally {
+    recordExchange(exchange, req.method ?? '', path, logger);
+    runtime.release();
+  }
+}
+
+function sendError(exchange: Exchange, req: IncomingMessage, res: ServerResponse, error: GatehouseError): void {
+  if (res.headersSent) {
+    // Mid-stream failures are written in-band by the stream relay; all we can do here is end.
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  exchange.status = error.status;
+  const rendered = renderOpenAIError(error, exchange.id);
+  const headers: Record<string, string> = { ...rendered.headers, 'content-length': String(Buffer.byteLength(rendered.body)) };
+  if (error.code === 'body_too_large' || error.code === 'client_closed_request') {
+    // The rest of the body is never read: close the connection instead of parsing it as a next request.
+    headers.connection = 'close';
+    res.on('finish', () => req.destroy());
+  }
+  res.writeHead(error.status, headers);
+  res.end(rendered.body);
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,0 +1,196 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { basename, dirname, resolve } from 'node:path';
+import { ConfigError, loadConfigFile } from '../config/load.js';
+import { Runtime } from '../config/runtime.js';
+import type { GatehouseConfig } from '../config/schema.js';
+import { createLogger, type Logger } from '../telemetry/logger.js';
+import { createAdminHandler } from './admin.js';
+import { createDataPlaneHandler } from './data-plane.js';
+
+/** Command-line and environment overrides of the file's listener settings. */
+export interface ListenOverrides {
+  readonly host?: string | undefined;
+  readonly port?: number | undefined;
+  readonly adminPort?: number | undefined;
+}
+
+export interface GatewayOptions {
+  readonly configPath: string;
+  readonly overrides?: ListenOverrides;
+  /** Watch the file and reload on change (SIGHUP always reloads when signals are installed). */
+  readonly watch?: boolean;
+  readonly logger?: Logger;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface ReloadResult {
+  readonly ok: boolean;
+  readonly version?: string;
+  readonly error?: string;
+}
+
+export interface Gateway {
+  /** e.g. http://127.0.0.1:8080 */
+  readonly url: string;
+  readonly adminUrl: string;
+  readonly logger: Logger;
+  runtime(): Runtime;
+  /** Loads, validates and compiles the file again; swaps it in only if all of that succeeded. */
+  reload(): Promise<ReloadResult>;
+  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then closes. */
+  shutdown(): Promise<void>;
+}
+
+export function applyOverrides(config: GatehouseConfig, overrides: ListenOverrides): GatehouseConfig {
+  return {
+    ...config,
+    server: {
+      ...config.server,
+      host: overrides.host ?? config.server.host,
+      port: overrides.port ?? config.server.port,
+      admin: { ...config.server.admin, port: overrides.adminPort ?? config.server.admin.port },
+    },
+  };
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const configPath = resolve(options.configPath);
+  const overrides = options.overrides ?? {};
+  const env = options.env ?? process.env;
+  const first = applyOverrides(await loadConfigFile(configPath, env), overrides);
+  const logger = options.logger ?? createLogger(first.logging.level);
+  let current = new Runtime(first);
+  let shuttingDown = false;
+  const inFlight = new Set<Promise<void>>();
+  const startedAt = new Date();
+
+  const data = createServer(
+    {
+      headersTimeout: first.server.headersTimeoutMs,
+      requestTimeout: first.server.requestTimeoutMs,
+      keepAliveTimeout: first.server.keepAliveTimeoutMs,
+    },
+    createDataPlaneHandler({
+      runtime: () => current,
+      logger,
+      shuttingDown: () => shuttingDown,
+      track(done) {
+        inFlight.add(done);
+        void done.finally(() => inFlight.delete(done));
+      },
+    }),
+  );
+  const admin = createServer(createAdminHandler({ runtime: () => current, shuttingDown: () => shuttingDown, startedAt }));
+  // A malformed request line or header never reaches a handler: answer 400 and close, no stack trace.
+  for (const server of [data, admin]) {
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (socket.writable && !socket.destroyed) {
+        const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+        socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      } else socket.destroy();
+    });
+  }
+
+  await listen(data, first.server.port, first.server.host);
+  try {
+    await listen(admin, first.server.admin.port, first.server.admin.host);
+  } catch (err) {
+    data.close();
+    throw err;
+  }
+  const url = `http://${hostForUrl(first.server.host)}:${(data.address() as AddressInfo).port}`;
+  const adminUrl = `http://${hostForUrl(first.server.admin.host)}:${(admin.address() as AddressInfo).port}`;
+  logger.info({ url, adminUrl, config: configPath, configVersion: current.version, models: first.models.map((m) => m.name) }, 'gatehouse listening');
+
+  let reloading: Promise<ReloadResult> | undefined;
+  async function doReload(): Promise<ReloadResult> {
+    try {
+      const next = applyOverrides(await loadConfigFile(configPath, env), overrides);
+      const runtime = new Runtime(next);
+      if (runtime.version === current.version) {
+        void runtime.close();
+        return { ok: true, version: current.version };
+      }
+      const listenerChanged = ['host', 'port'].some((k) => next.server[k as 'host'] !== current.config.server[k as 'host']) || next.server.admin.port !== current.config.server.admin.port || next.server.admin.host !== current.config.server.admin.host;
+      if (listenerChanged) logger.warn('listener addresses changed in the configuration; they take effect on restart');
+      const previous = current;
+      current = runtime;
+      previous.retire();
+      logger.info({ configVersion: runtime.version, previous: previous.version }, 'configuration reloaded');
+      return { ok: true, version: runtime.version };
+    } catch (err) {
+      const message = err instanceof ConfigError ? err.message : `could not load the configuration: ${(err as Error).message}`;
+      logger.error({ config: configPath, problems: err instanceof ConfigError ? err.problems : undefined }, `reload rejected, still serving version ${current.version}: ${message}`);
+      return { ok: false, error: message };
+    }
+  }
+  const reload = (): Promise<ReloadResult> => {
+    // Reloads never overlap: a change during a reload queues one more.
+    const run = (reloading ?? Promise.resolve()).then(doReload);
+    reloading = run;
+    return run;
+  };
+
+  let watcher: FSWatcher | undefined;
+  if (options.watch) {
+    let timer: NodeJS.Timeout | undefined;
+    const file = basename(configPath);
+    // Watch the directory: editors and `kubectl` replace the file by rename, which a file watch misses.
+    watcher = watch(dirname(configPath), (_event, name) => {
+      if (name !== null && name !== file) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => void reload(), 100);
+    });
+    watcher.on('error', (err) => logger.warn({ err: err.message }, 'config watcher failed; reload with SIGHUP'));
+  }
+
+  let stopping: Promise<void> | undefined;
+  async function shutdown(): Promise<void> {
+    shuttingDown = true;
+    watcher?.close();
+    const deadline = current.config.server.shutdownTimeoutMs;
+    logger.info({ inFlight: inFlight.size, deadlineMs: deadline }, 'shutting down: draining in-flight requests');
+    const closed = new Promise<void>((r) => data.close(() => r()));
+    data.closeIdleConnections();
+    admin.close();
+    admin.closeAllConnections();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      Promise.allSettled([...inFlight]).then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), deadline))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) logger.warn({ inFlight: inFlight.size }, 'shutdown deadline passed; closing remaining connections');
+    data.closeAllConnections();
+    await closed;
+    await current.close();
+    logger.info('gatehouse stopped');
+    await new Promise<void>((r) => logger.flush(() => r()));
+  }
+
+  return {
+    url,
+    adminUrl,
+    logger,
+    runtime: () => current,
+    reload,
+    shutdown: () => (stopping ??= shutdown()),
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolvePromise();
+    });
+  });
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,50 @@
+import type { Exchange } from '../pipeline/exchange.js';
+import type { Logger } from './logger.js';
+
+/**
+ * The record phase: turns a finished Exchange into one structured log line (the audit trail and
+ * metrics will hang off this same function). Never throws; pino writes asynchronously.
+ */
+export function recordExchange(exchange: Exchange, method: string, path: string, logger: Logger): void {
+  try {
+    const error = exchange.error;
+    const status = exchange.clientClosed && exchange.status === undefined ? 499 : (exchange.status ?? error?.status);
+    const entry = {
+      requestId: exchange.id,
+      surface: exchange.surface,
+      operation: exchange.operation,
+      method,
+      path,
+      status,
+      model: exchange.requestedModel,
+      route: exchange.route?.name,
+      provider: exchange.route?.provider.name,
+      stream: exchange.stream,
+      identity: exchange.identity.id,
+      authMethod: exchange.identity.method,
+      decisions: exchange.decisions.length > 0 ? exchange.decisions : undefined,
+      attempts: exchange.attempts.length > 0 ? exchange.attempts : undefined,
+      usage: exchange.usage,
+      costUsd: exchange.costUsd,
+      durationMs: round(exchange.elapsedMs()),
+      upstreamMs: round(exchange.upstreamMs),
+      overheadMs: round(exchange.overheadMs()),
+      clientClosed: exchange.clientClosed || undefined,
+      error: error === undefined ? undefined : { code: error.code, fault: error.fault, message: error.message, upstreamStatus: error.upstreamStatus },
+    };
+    if (error !== undefined && error.fault === 'gateway') logger.error({ ...entry, cause: describeCause(error.cause) }, 'request failed');
+    else logger.info(entry, 'request');
+  } catch (err) {
+    logger.error({ requestId: exchange.id, err: String(err) }, 'could not record exchange');
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+function describeCause(cause: unknown): string | undefined {
+  if (cause === undefined) return undefined;
+  if (cause instanceof Error) return cause.stack ?? cause.message;
+  return String(cause);
+}
