@@ -169,11 +169,24 @@ function relayEvent(raw: string, data: string | undefined, state: StreamState, c
       }
     }
   }
-  const usage = chunk.usage === null || chunk.usage === undefined ? undefined : usageFromOpenAI(chunk.usage);
+  if (chunk.usage === null && !clientWantsUsage) return withoutNullUsage(raw, chunk);
+  const usage = chunk.usage === undefined ? undefined : usageFromOpenAI(chunk.usage);
   if (usage === undefined) return raw;
   state.usage = usage;
   if (clientWantsUsage) return raw;
   if (choices.length === 0) return '';
+  delete chunk.usage;
+  return sseData(JSON.stringify(chunk));
+}
+
+/**
+ * Providers asked for streamed usage put `"usage":null` on every chunk; a client that did not ask
+ * must not see it. Inside JSON an unescaped `"usage":null` can only be structure, never string
+ * content, so cutting it out of the raw text is safe and avoids re-serialising every chunk.
+ */
+function withoutNullUsage(raw: string, chunk: Record<string, unknown>): string {
+  if (raw.includes(',"usage":null')) return raw.replace(',"usage":null', '');
+  if (raw.includes('"usage":null,')) return raw.replace('"usage":null,', '');
   delete chunk.usage;
   return sseData(JSON.stringify(chunk));
 }
