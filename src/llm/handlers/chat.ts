@@ -112,16 +112,16 @@ async function streamChat(
     }
   } catch (err) {
     if (exchange.abort.signal.aborted && exchange.clientClosed) throw new GatehouseError('client_closed_request');
-    failure = err instanceof GatehouseError ? err : new GatehouseError('upstream_stream_interrupted', undefined, { cause: err });
+    // A reset mid-stream is an interrupted stream; a timeout keeps its own, more precise code.
+    failure =
+      err instanceof GatehouseError && err.code !== 'upstream_unreachable'
+        ? err
+        : new GatehouseError('upstream_stream_interrupted', `Provider "${exchange.route!.provider.name}" broke off the stream: ${(err as Error).message}`, { cause: err });
   } finally {
     response.dispose();
   }
   if (failure === undefined && !state.done && !state.finished) {
     failure = new GatehouseError('upstream_stream_interrupted', `Provider "${exchange.route!.provider.name}" ended the stream before the response was complete.`);
-  }
-  if (failure !== undefined && failure.code !== 'upstream_stream_interrupted' && failure.code !== 'upstream_invalid_response') {
-    // A timeout or reset mid-stream is still an interrupted stream to the client; keep the cause's code in the log.
-    logger.warn({ requestId: exchange.id, code: failure.code }, 'upstream stream failed');
   }
   const usage = state.usage ?? estimatedUsage(countChatPromptTokens(exchange.body!), countTextTokens(state.text));
   account(exchange, upstreamModel, usage);
