@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
-import { interpolate, type InterpolationError } from './interpolate.js';
+import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
+import { interpolate, type Coercion, type InterpolationError } from './interpolate.js';
 import { configSchema, type GatehouseConfig } from './schema.js';
 
 /** One problem in a configuration file, located as precisely as we can. */
@@ -66,35 +65,60 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       }),
     );
   }
-  const raw = doc.toJS() ?? {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(file, [{ path: '', message: 'the file must be a YAML mapping (key: value) at the top level' }]);
-  }
   const locate = (path: readonly PropertyKey[]): { line?: number; column?: number } => {
+    const at = (range: [number, number, number]) => {
+      const pos = lineCounter.linePos(range[0]);
+      return { line: pos.line, column: pos.col };
+    };
+    // An unknown field is pointed at by its key (its value may be null or start on the next line).
+    const parent = doc.getIn(path.slice(0, -1) as unknown[], true);
+    if (path.length > 0 && isMap(parent)) {
+      const pair = parent.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === path[path.length - 1]);
+      if (isScalar(pair?.key) && pair.key.range) return at(pair.key.range);
+    }
     // Walk up until a node with a source range exists (a missing field has none; its parent does).
     for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
-      if (node?.range) {
-        const pos = lineCounter.linePos(node.range[0]);
-        return { line: pos.line, column: pos.col };
-      }
+      if (node?.range) return at(node.range);
     }
     return {};
   };
+  const raw = doc.toJS() ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(file, [{ path: '', message: 'the file must be a YAML mapping (key: value) at the top level', ...locate([]) }]);
+  }
 
   const interpolationErrors: InterpolationError[] = [];
-  const interpolated = interpolate(raw, env, interpolationErrors);
+  const coercions: Coercion[] = [];
+  const interpolated = interpolate(raw, env, interpolationErrors, [], coercions);
   if (interpolationErrors.length > 0) {
     throw new ConfigError(file, interpolationErrors.map((e) => ({ path: formatPath(e.path), message: e.message, ...locate(e.path) })));
   }
-  const result = configSchema.safeParse(interpolated);
+  let result = configSchema.safeParse(interpolated);
+  // `${VAR}` alone whose value looks like a number or boolean was typed; where the schema wants a
+  // string (an all-digit key, a header value), give the text back and validate again.
+  for (let round = 0; !result.success && round < 5; round++) {
+    const fixes = result.error.issues.flatMap((issue) =>
+      issue.code === 'invalid_type' && issue.expected === 'string' ? coercions.filter((c) => formatPath(c.path) === formatPath(issue.path)) : [],
+    );
+    if (fixes.length === 0) break;
+    for (const fix of fixes) setIn(interpolated, fix.path, fix.text);
+    result = configSchema.safeParse(interpolated);
+  }
   if (!result.success) {
-    throw new ConfigError(file, result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: describeIssue(issue), ...locate(issue.path) })));
+    // One problem per unknown field, located at that field's key.
+    const problems = result.error.issues.flatMap((issue): ConfigProblem[] =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: `unknown field "${key}"`, ...locate([...issue.path, key]) }))
+        : [{ path: formatPath(issue.path), message: issue.message, ...locate(issue.path) }],
+    );
+    throw new ConfigError(file, problems);
   }
   return result.data;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  return issue.message;
+function setIn(tree: unknown, path: readonly (string | number)[], value: unknown): void {
+  let node = tree as Record<string | number, unknown>;
+  for (const seg of path.slice(0, -1)) node = node[seg] as Record<string | number, unknown>;
+  node[path[path.length - 1] as string | number] = value;
 }

@@ -154,8 +154,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger.info({ inFlight: inFlight.size, deadlineMs: deadline }, 'shutting down: draining in-flight requests');
     const closed = new Promise<void>((r) => data.close(() => r()));
     data.closeIdleConnections();
-    admin.close();
-    admin.closeAllConnections();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       Promise.allSettled([...inFlight]).then(() => false),
@@ -165,6 +163,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (timedOut) logger.warn({ inFlight: inFlight.size }, 'shutdown deadline passed; closing remaining connections');
     data.closeAllConnections();
     await closed;
+    // The admin listener stays up while draining, so orchestrators see /readyz answer 503.
+    admin.close();
+    admin.closeAllConnections();
     await current.close();
     logger.info('gatehouse stopped');
     await new Promise<void>((r) => logger.flush(() => r()));

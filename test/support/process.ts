@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface GatewayProcess {
+  readonly child: ChildProcess;
+  /** Parsed JSON log lines from stdout so far. */
+  readonly logs: Record<string, unknown>[];
+  stderr(): string;
+  /** Resolves with the first log line (already seen or future) that matches. */
+  waitForLog(match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  exited: Promise<number | null>;
+}
+
+/** Spawns `gatehouse <args>` from the TypeScript sources, the way `npm run dev` does. */
+export function spawnGatehouse(args: string[], env: NodeJS.ProcessEnv = {}): GatewayProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, GATEHOUSE_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
+  let buffered = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    let nl;
+    while ((nl = buffered.indexOf('\n')) !== -1) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        parsed = { raw: line };
+      }
+      logs.push(parsed);
+      for (const w of [...waiters]) {
+        if (w.match(parsed)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(parsed);
+        }
+      }
+    }
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    logs,
+    stderr: () => err,
+    exited,
+    waitForLog(match) {
+      const seen = logs.find(match);
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        waiters.push({ match, resolve });
+        void exited.then((code) => reject(new Error(`gatehouse exited (${code}) before the expected log line; stderr: ${err}`)));
+      });
+    },
+  };
+}
+
+/** Starts `gatehouse serve` on free ports and waits until it listens. */
+export async function serveGatehouse(configPath: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<GatewayProcess & { url: string; adminUrl: string }> {
+  const proc = spawnGatehouse(['serve', '--config', configPath, '--port', '0', '--admin-port', '0', ...extraArgs], env);
+  const listening = await proc.waitForLog((l) => l.msg === 'gatehouse listening');
+  return Object.assign(proc, { url: listening.url as string, adminUrl: listening.adminUrl as string });
+}
