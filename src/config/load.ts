@@ -65,14 +65,14 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       }),
     );
   }
-  const locate = (path: readonly PropertyKey[]): { line?: number; column?: number } => {
+  const locate = (path: readonly PropertyKey[], atKey = false): { line?: number; column?: number } => {
     const at = (range: [number, number, number]) => {
       const pos = lineCounter.linePos(range[0]);
       return { line: pos.line, column: pos.col };
     };
     // An unknown field is pointed at by its key (its value may be null or start on the next line).
-    const parent = doc.getIn(path.slice(0, -1) as unknown[], true);
-    if (path.length > 0 && isMap(parent)) {
+    const parent = atKey && path.length > 0 ? doc.getIn(path.slice(0, -1) as unknown[], true) : undefined;
+    if (isMap(parent)) {
       const pair = parent.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === path[path.length - 1]);
       if (isScalar(pair?.key) && pair.key.range) return at(pair.key.range);
     }
@@ -109,7 +109,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     // One problem per unknown field, located at that field's key.
     const problems = result.error.issues.flatMap((issue): ConfigProblem[] =>
       issue.code === 'unrecognized_keys'
-        ? issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: `unknown field "${key}"`, ...locate([...issue.path, key]) }))
+        ? issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: `unknown field "${key}"`, ...locate([...issue.path, key], true) }))
         : [{ path: formatPath(issue.path), message: issue.message, ...locate(issue.path) }],
     );
     throw new ConfigError(file, problems);

@@ -29,8 +29,8 @@ const serverSchema = z
     port: port.default(8080).describe('Port of the data plane. 0 = any free port. Overridden by --port and PORT.'),
     admin: adminSchema.default({ host: '127.0.0.1', port: 8081 }),
     maxBodyBytes: byteSize.default(10 * 1024 * 1024).describe('Largest request body accepted; larger ones get 413 body_too_large.'),
-    headersTimeoutMs: ms.default(30_000).describe('Time a client has to send the request headers.'),
-    requestTimeoutMs: ms.default(300_000).describe('Time a client has to send the whole request (headers and body); 408 after that.'),
+    headersTimeoutMs: ms.default(30_000).describe('Time a client has to send the request headers; 408 request_timeout after that.'),
+    requestTimeoutMs: ms.default(300_000).describe('Time a client has to send the request body once its headers arrived; 408 request_timeout after that. 0 = no limit.'),
     keepAliveTimeoutMs: ms.default(65_000).describe('Idle time after which a keep-alive client connection is closed.'),
     shutdownTimeoutMs: ms.default(30_000).describe('On SIGTERM/SIGINT, how long in-flight requests (streams included) get to finish.'),
   })

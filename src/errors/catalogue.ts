@@ -16,7 +16,9 @@ export const ERROR_CATALOGUE = {
   invalid_json: { status: 400, fault: 'caller', message: 'The request body is not valid JSON.' },
   invalid_request: { status: 400, fault: 'caller', message: 'The request body does not match the expected schema.' },
   body_too_large: { status: 413, fault: 'caller', message: 'The request body exceeds the configured size limit.' },
-  request_timeout: { status: 408, fault: 'caller', message: 'The request body was not received in time.' },
+  request_timeout: { status: 408, fault: 'caller', message: 'The request was not received in time.' },
+  headers_too_large: { status: 431, fault: 'caller', message: 'The request headers are too large.' },
+  malformed_request: { status: 400, fault: 'caller', message: 'The request is not valid HTTP.' },
   client_closed_request: { status: 499, fault: 'caller', message: 'The client closed the connection before the response was complete.' },
   route_not_found: { status: 404, fault: 'caller', message: 'No route matches this method and path.' },
   method_not_allowed: { status: 405, fault: 'caller', message: 'This method is not allowed on this path.' },
@@ -34,7 +36,6 @@ export const ERROR_CATALOGUE = {
   upstream_auth_failed: { status: 502, fault: 'provider', message: "The provider rejected the gateway's credentials." },
   upstream_invalid_response: { status: 502, fault: 'provider', message: 'The provider sent a response that could not be read.' },
   upstream_stream_interrupted: { status: 502, fault: 'provider', message: 'The provider stream ended before the response was complete.' },
-  shutting_down: { status: 503, fault: 'gateway', message: 'The gateway is shutting down.' },
   internal_error: { status: 500, fault: 'gateway', message: 'The gateway failed unexpectedly. The request id identifies it in the logs.' },
 } as const satisfies Record<string, CatalogueEntry>;
 

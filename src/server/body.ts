@@ -2,10 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import { GatehouseError } from '../errors/gatehouse-error.js';
 
 /**
- * Reads a request body up to `limit` bytes. Rejects early on a Content-Length over the limit, and
- * stops reading as soon as the streamed size passes it.
+ * Reads a request body up to `limit` bytes within `timeoutMs`. Rejects early on a Content-Length
+ * over the limit, and stops reading as soon as the streamed size passes it.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(new GatehouseError('body_too_large', `The request body (${declared} bytes) exceeds the limit of ${limit} bytes.`));
@@ -34,7 +34,16 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       cleanup();
       reject(new GatehouseError('client_closed_request'));
     };
+    // 0 disables the deadline.
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            cleanup();
+            reject(new GatehouseError('request_timeout', `The request body was not received within ${timeoutMs} ms.`));
+          }, timeoutMs)
+        : undefined;
     const cleanup = (): void => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);

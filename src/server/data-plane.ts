@@ -31,7 +31,8 @@ const withBody =
   (handler: (exchange: Exchange, raw: Buffer, res: ServerResponse, logger: Logger) => Promise<void>): Handler =>
   async (exchange, req, res, logger) => {
     // The body is parsed as JSON whatever its Content-Type: `curl -d` sends form encoding by default.
-    const raw = await readBody(req, exchange.runtime.config.server.maxBodyBytes);
+    const { maxBodyBytes, requestTimeoutMs } = exchange.runtime.config.server;
+    const raw = await readBody(req, maxBodyBytes, requestTimeoutMs);
     await handler(exchange, raw, res, logger);
   };
 
@@ -101,7 +102,7 @@ function sendError(exchange: Exchange, req: IncomingMessage, res: ServerResponse
   exchange.status = error.status;
   const rendered = renderOpenAIError(error, exchange.id);
   const headers: Record<string, string> = { ...rendered.headers, 'content-length': String(Buffer.byteLength(rendered.body)) };
-  if (error.code === 'body_too_large' || error.code === 'client_closed_request') {
+  if (error.code === 'body_too_large' || error.code === 'request_timeout' || error.code === 'client_closed_request') {
     // The rest of the body is never read: close the connection instead of parsing it as a next request.
     headers.connection = 'close';
     res.on('finish', () => req.destroy());

@@ -1,5 +1,9 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, STATUS_CODES, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { GatehouseError } from '../errors/gatehouse-error.js';
+import { renderOpenAIError } from '../llm/formats/openai-errors.js';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, resolve } from 'node:path';
 import { ConfigError, loadConfigFile } from '../config/load.js';
@@ -69,8 +73,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const data = createServer(
     {
       headersTimeout: first.server.headersTimeoutMs,
-      requestTimeout: first.server.requestTimeoutMs,
+      // The body deadline is enforced by readBody (with a JSON 408); Node's own is a backstop after it.
+      requestTimeout: first.server.requestTimeoutMs === 0 ? 0 : first.server.requestTimeoutMs + 2000,
       keepAliveTimeout: first.server.keepAliveTimeoutMs,
+      // How often Node enforces the two timeouts above (its default, 30 s, makes them imprecise).
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, first.server.headersTimeoutMs / 2)),
     },
     createDataPlaneHandler({
       runtime: () => current,
@@ -83,15 +90,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }),
   );
   const admin = createServer(createAdminHandler({ runtime: () => current, shuttingDown: () => shuttingDown, startedAt }));
-  // A malformed request line or header never reaches a handler: answer 400 and close, no stack trace.
-  for (const server of [data, admin]) {
-    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      if (socket.writable && !socket.destroyed) {
-        const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-        socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-      } else socket.destroy();
-    });
-  }
+  // A malformed request line or header, or a client too slow to send its request, never reaches a
+  // handler: answer with a JSON error and close, never a stack trace.
+  for (const server of [data, admin]) server.on('clientError', answerClientError);
 
   await listen(data, first.server.port, first.server.host);
   try {
@@ -179,6 +180,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     reload,
     shutdown: () => (stopping ??= shutdown()),
   };
+}
+
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || socket.destroyed || (socket as Duplex & { _httpMessage?: unknown })._httpMessage) {
+    socket.destroy();
+    return;
+  }
+  const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'malformed_request';
+  const error = new GatehouseError(code);
+  const rendered = renderOpenAIError(error, randomUUID());
+  const body = rendered.body;
+  socket.end(
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
