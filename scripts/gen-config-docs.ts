@@ -151,7 +151,8 @@ function discriminatedOf(s: z.ZodType): z.ZodDiscriminatedUnion | undefined {
 
 function typeName(s: z.ZodType): string {
   if (isByteSize(s)) return 'byte size';
-  if (s instanceof z.ZodString) return s.format === 'url' ? 'URL' : 'string';
+  if (s instanceof z.ZodStringFormat) return s.format === 'url' ? 'URL' : `string (${s.format})`;
+  if (s instanceof z.ZodString) return 'string';
   if (s instanceof z.ZodNumber) return numberType(s);
   if (s instanceof z.ZodBoolean) return 'boolean';
   if (s instanceof z.ZodEnum) return `one of ${s.options.map((o) => `\`${String(o)}\``).join(', ')}`;
@@ -283,6 +284,9 @@ class ReferenceBuilder {
         const intro = [option.description ?? variant.description, tag.description].filter((d) => d !== undefined).join(' ');
         const sub = new Section(`\`${path}\` with \`${discriminator}: ${values}\``, Math.min(section.level + 1, 6), intro || undefined);
         this.children(variant, path, sub);
+        // The discriminator's own row: its description is already the section's intro.
+        const first = sub.rows[0];
+        if (first !== undefined && first.path === `${path}.${discriminator}`) sub.rows[0] = { ...first, description: 'Selects this kind.' };
         section.after.push(sub);
       }
       return;
