@@ -1,9 +1,27 @@
 import { ConfigError } from '../config/load.js';
-import { startGateway, type ListenOverrides } from '../server/gateway.js';
+import { startGateway, type Gateway, type ListenOverrides } from '../server/gateway.js';
 
 /** `gatehouse serve`: start, reload on SIGHUP, drain and exit 0 on SIGTERM/SIGINT. */
 export async function runServe(options: { configPath: string; overrides: ListenOverrides; watch: boolean }): Promise<number> {
-  let gateway;
+  // Signal handlers go in before the listeners open, so a signal that arrives during startup is
+  // never met by Node's default (an immediate kill).
+  let gateway: Gateway | undefined;
+  let stopRequested: string | undefined;
+  let stop: ((signal: string) => void) | undefined;
+  let signals = 0;
+  const onStop = (signal: string): void => {
+    signals++;
+    if (signals > 1) {
+      gateway?.logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    if (stop === undefined) stopRequested = signal;
+    else stop(signal);
+  };
+  process.on('SIGTERM', () => onStop('SIGTERM'));
+  process.on('SIGINT', () => onStop('SIGINT'));
+  process.on('SIGHUP', () => void gateway?.reload());
+
   try {
     gateway = await startGateway({ configPath: options.configPath, overrides: options.overrides, watch: options.watch });
   } catch (err) {
@@ -15,15 +33,8 @@ export async function runServe(options: { configPath: string; overrides: ListenO
     return 1;
   }
   const g = gateway;
-  process.on('SIGHUP', () => void g.reload());
   return new Promise<number>((resolve) => {
-    let signals = 0;
-    const stop = (signal: string): void => {
-      signals++;
-      if (signals > 1) {
-        g.logger.warn({ signal }, 'second signal: exiting now');
-        process.exit(1);
-      }
+    stop = (signal) => {
       g.logger.info({ signal }, 'signal received');
       g.shutdown().then(
         () => resolve(0),
@@ -33,7 +44,6 @@ export async function runServe(options: { configPath: string; overrides: ListenO
         },
       );
     };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    if (stopRequested !== undefined) stop(stopRequested);
   });
 }

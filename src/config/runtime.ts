@@ -97,12 +97,19 @@ export class Runtime {
     return undefined;
   }
 
-  /** The exact-named models this identity may use and whose provider can serve. */
+  /**
+   * The exact-named models this identity may use and whose provider can serve. The identity comes
+   * from the gateway-wide identify policies, so a route that identifies callers its own way (its
+   * own keys) is left out: listing it would show it to callers it does not accept.
+   */
   listModels(identity: Identity): CompiledRoute[] {
     const matcher = identity.access.models;
-    return [...this.#exact.values()].filter(
-      (r) => r.provider.unavailableReason === undefined && (matcher === undefined || matcher.matches(r.name)),
-    );
+    const identifiers = this.defaultChain.byPhase.identify.map((e) => e.policy);
+    return [...this.#exact.values()].filter((r) => {
+      const own = r.chain.byPhase.identify;
+      const sameIdentify = own.length === identifiers.length && own.every((e, i) => e.policy === identifiers[i]);
+      return sameIdentify && r.provider.unavailableReason === undefined && (matcher === undefined || matcher.matches(r.name));
+    });
   }
 
   priceOf(route: CompiledRoute, upstreamModel: string): Price | undefined {

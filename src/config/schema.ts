@@ -27,7 +27,7 @@ const serverSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1').describe('Bind address of the data plane. Use 0.0.0.0 to listen on all interfaces.'),
     port: port.default(8080).describe('Port of the data plane. 0 = any free port. Overridden by --port and PORT.'),
-    admin: adminSchema.default({ host: '127.0.0.1', port: 8081 }),
+    admin: adminSchema.default({ host: '127.0.0.1', port: 8081 }).describe('The admin listener: /healthz and /readyz.'),
     maxBodyBytes: byteSize.default(10 * 1024 * 1024).describe('Largest request body accepted; larger ones get 413 body_too_large.'),
     headersTimeoutMs: ms.default(30_000).describe('Time a client has to send the request headers; 408 request_timeout after that.'),
     requestTimeoutMs: ms.default(300_000).describe('Time a client has to send the request body once its headers arrived; 408 request_timeout after that. 0 = no limit.'),
@@ -63,8 +63,8 @@ const modelRouteSchema = z
     name: z.string().min(1).describe('The model name clients send. May be a glob ("gpt-*"): then the requested name is passed on.'),
     provider: z.string().min(1).describe('Name of a provider under `providers`.'),
     model: z.string().min(1).optional().describe("The provider's model id. Defaults to the requested name."),
-    timeoutMs: ms.default(120_000).describe('Time the provider has to start answering (headers).'),
-    streamIdleTimeoutMs: ms.default(60_000).describe('Longest silence allowed between two chunks of a streamed answer.'),
+    timeoutMs: z.number().int().min(1).default(120_000).describe('Time the provider has to start answering (headers).'),
+    streamIdleTimeoutMs: z.number().int().min(1).default(60_000).describe('Longest silence allowed between two chunks of a streamed answer.'),
     price: priceSchema.optional().describe("Price for this route; otherwise the price of the provider's model id is looked up."),
     policies: policiesSchema.optional(),
   })
@@ -72,11 +72,17 @@ const modelRouteSchema = z
 
 export const configSchema = z
   .object({
-    server: serverSchema.default(serverSchema.parse({})),
+    server: serverSchema.default(serverSchema.parse({})).describe('Listeners, body size limit, client timeouts and shutdown.'),
     logging: z
-      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .object({
+        level: z
+          .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+          .default('info')
+          .describe('Log level (JSON lines on stdout). GATEHOUSE_LOG_LEVEL overrides it. Applied on reload.'),
+      })
       .strict()
-      .default({ level: 'info' }),
+      .default({ level: 'info' })
+      .describe('Logging.'),
     providers: z.record(providerName, providerSchema).default({}).describe('Upstream providers by name.'),
     models: z.array(modelRouteSchema).default([]).describe('Model routes: exact names first, then globs in file order.'),
     prices: z.record(z.string(), priceSchema).default({}).describe('Prices per model id, added to or overriding the shipped table.'),

@@ -44,8 +44,9 @@ export async function runPhases(chain: CompiledChain, phases: readonly HookPhase
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
         logger.warn({ requestId: exchange.id, policy: policy.name, phase, err: reason, failMode: policy.failMode }, 'policy failed');
-        exchange.decide({ policy: policy.name, phase, verdict: 'error', reason, enforced: policy.failMode === 'closed' });
-        if (policy.failMode === 'closed') {
+        const stops = policy.failMode === 'closed' && policy.enforce;
+        exchange.decide({ policy: policy.name, phase, verdict: 'error', reason, enforced: stops });
+        if (stops) {
           throw err instanceof GatehouseError ? err : new GatehouseError('policy_failed', `Policy "${policy.name}" could not decide: ${reason}`, { cause: err });
         }
         continue;

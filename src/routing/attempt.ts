@@ -60,10 +60,11 @@ export async function sendAttempt(exchange: Exchange, route: CompiledRoute, inpu
     attempt.durationMs = waited;
   }
   attempt.status = response.status;
-  if (response.status < 400) {
-    return { kind: 'response', response: withIdleTimeout(response, exchange, route, signal, timeout, attempt) };
-  }
-  const body = await readLimited(response, ERROR_BODY_LIMIT).catch(() => Buffer.alloc(0));
+  const guarded = withIdleTimeout(response, exchange, route, signal, timeout, attempt);
+  if (response.status < 400) return { kind: 'response', response: guarded };
+  // The error body is read under the same idle timeout: a provider that stalls after its error
+  // headers must not hold the request. An unreadable body is classified by status alone.
+  const body = await readLimited(guarded, ERROR_BODY_LIMIT).catch(() => Buffer.alloc(0));
   const error = provider.classifyError(response.status, response.headers, body.toString('utf8'));
   if (error === undefined) return { kind: 'passthrough', status: response.status, body };
   attempt.error = error.code;

@@ -16,8 +16,8 @@ export interface DataPlaneState {
   readonly runtime: () => Runtime;
   readonly logger: Logger;
   readonly shuttingDown: () => boolean;
-  /** Called when a request starts and ends, for graceful shutdown. */
-  readonly track: (done: Promise<void>) => void;
+  /** Called when a request starts, with a promise of its end, for graceful shutdown. */
+  readonly track: (done: Promise<void>, res: ServerResponse) => void;
 }
 
 type Handler = (exchange: Exchange, req: IncomingMessage, res: ServerResponse, logger: Logger) => Promise<void>;
@@ -47,7 +47,7 @@ const MODEL_PATH = '/v1/models/';
 /** The data-plane request listener: route, build the Exchange, run the handler, render errors, record. */
 export function createDataPlaneHandler(state: DataPlaneState): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    state.track(handle(state, req, res));
+    state.track(handle(state, req, res), res);
   };
 }
 

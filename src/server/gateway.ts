@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { createServer, STATUS_CODES, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GatehouseError } from '../errors/gatehouse-error.js';
 import { renderOpenAIError } from '../llm/formats/openai-errors.js';
@@ -47,6 +47,9 @@ export interface Gateway {
   shutdown(): Promise<void>;
 }
 
+/** Listener settings a running process cannot change; a reload that changes them warns. */
+const RESTART_ONLY_SETTINGS = ['host', 'port', 'admin', 'headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs'] as const;
+
 export function applyOverrides(config: GatehouseConfig, overrides: ListenOverrides): GatehouseConfig {
   return {
     ...config,
@@ -67,14 +70,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger(first.logging.level);
   let current = new Runtime(first);
   let shuttingDown = false;
-  const inFlight = new Set<Promise<void>>();
+  // Requests being handled, with their responses, so shutdown can wait for them and close their connections.
+  const inFlight = new Map<Promise<void>, ServerResponse>();
   const startedAt = new Date();
 
   const data = createServer(
     {
       headersTimeout: first.server.headersTimeoutMs,
       // The body deadline is enforced by readBody (with a JSON 408); Node's own is a backstop after it.
-      requestTimeout: first.server.requestTimeoutMs === 0 ? 0 : first.server.requestTimeoutMs + 2000,
+      requestTimeout: first.server.requestTimeoutMs === 0 ? 0 : first.server.headersTimeoutMs + first.server.requestTimeoutMs + 2000,
       keepAliveTimeout: first.server.keepAliveTimeoutMs,
       // How often Node enforces the two timeouts above (its default, 30 s, makes them imprecise).
       connectionsCheckingInterval: Math.max(100, Math.min(1000, first.server.headersTimeoutMs / 2)),
@@ -83,9 +87,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       runtime: () => current,
       logger,
       shuttingDown: () => shuttingDown,
-      track(done) {
-        inFlight.add(done);
-        void done.finally(() => inFlight.delete(done));
+      track(done, res) {
+        inFlight.set(done, res);
+        void done.finally(() => {
+          inFlight.delete(done);
+          // While draining, a connection whose last response is done is closed instead of kept alive.
+          if (shuttingDown) data.closeIdleConnections();
+        });
       },
     }),
   );
@@ -114,8 +122,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         void runtime.close();
         return { ok: true, version: current.version };
       }
-      const listenerChanged = ['host', 'port'].some((k) => next.server[k as 'host'] !== current.config.server[k as 'host']) || next.server.admin.port !== current.config.server.admin.port || next.server.admin.host !== current.config.server.admin.host;
-      if (listenerChanged) logger.warn('listener addresses changed in the configuration; they take effect on restart');
+      const restartOnly = RESTART_ONLY_SETTINGS.filter((key) => JSON.stringify(next.server[key]) !== JSON.stringify(current.config.server[key]));
+      if (restartOnly.length > 0) logger.warn({ settings: restartOnly.map((k) => `server.${k}`) }, 'these settings changed in the configuration; they take effect on restart');
+      if (process.env.GATEHOUSE_LOG_LEVEL === undefined && options.logger === undefined) logger.level = next.logging.level;
       const previous = current;
       current = runtime;
       previous.retire();
@@ -128,6 +137,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   }
   const reload = (): Promise<ReloadResult> => {
+    if (shuttingDown) return Promise.resolve({ ok: false, error: 'the gateway is shutting down' });
     // Reloads never overlap: a change during a reload queues one more.
     const run = (reloading ?? Promise.resolve()).then(doReload);
     reloading = run;
@@ -135,14 +145,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   let watcher: FSWatcher | undefined;
+  let watchTimer: NodeJS.Timeout | undefined;
   if (options.watch) {
-    let timer: NodeJS.Timeout | undefined;
     const file = basename(configPath);
-    // Watch the directory: editors and `kubectl` replace the file by rename, which a file watch misses.
+    // Watch the directory: editors replace the file by rename, which a file watch misses, and a
+    // Kubernetes ConfigMap volume swaps its `..data` symlink instead of touching the file. A
+    // reload whose result equals the running configuration changes nothing.
     watcher = watch(dirname(configPath), (_event, name) => {
-      if (name !== null && name !== file) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => void reload(), 100);
+      if (name !== null && name !== file && !name.startsWith('..')) return;
+      clearTimeout(watchTimer);
+      watchTimer = setTimeout(() => void reload(), 100);
     });
     watcher.on('error', (err) => logger.warn({ err: err.message }, 'config watcher failed; reload with SIGHUP'));
   }
@@ -151,15 +163,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   async function shutdown(): Promise<void> {
     shuttingDown = true;
     watcher?.close();
+    clearTimeout(watchTimer);
     const deadline = current.config.server.shutdownTimeoutMs;
     logger.info({ inFlight: inFlight.size, deadlineMs: deadline }, 'shutting down: draining in-flight requests');
     const closed = new Promise<void>((r) => data.close(() => r()));
     data.closeIdleConnections();
+    // Responses not yet started tell their client to open a new connection (to another replica).
+    for (const res of inFlight.values()) if (!res.headersSent) res.setHeader('connection', 'close');
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      Promise.allSettled([...inFlight]).then(() => false),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), deadline))),
-    ]);
+    const expired = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), deadline)));
+    let timedOut = false;
+    // Wait until nothing is in flight: a request that arrives on a kept-alive connection while
+    // draining is waited for too.
+    while (inFlight.size > 0 && !timedOut) {
+      timedOut = await Promise.race([Promise.allSettled([...inFlight.keys()]).then(() => false), expired]);
+    }
     clearTimeout(timer);
     if (timedOut) logger.warn({ inFlight: inFlight.size }, 'shutdown deadline passed; closing remaining connections');
     data.closeAllConnections();
@@ -167,6 +185,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // The admin listener stays up while draining, so orchestrators see /readyz answer 503.
     admin.close();
     admin.closeAllConnections();
+    await reloading;
     await current.close();
     logger.info('gatehouse stopped');
     await new Promise<void>((r) => logger.flush(() => r()));

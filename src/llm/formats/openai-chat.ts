@@ -119,11 +119,14 @@ export function chatResponseText(json: Record<string, unknown>): string {
   let text = '';
   const choices = Array.isArray(json.choices) ? (json.choices as Record<string, unknown>[]) : [];
   for (const choice of choices) {
+    if (choice === null || typeof choice !== 'object') continue;
     const msg = (choice.message ?? {}) as Record<string, unknown>;
+    if (msg === null || typeof msg !== 'object') continue;
     text += contentText(msg.content);
     if (Array.isArray(msg.tool_calls)) {
-      for (const call of msg.tool_calls as Record<string, Record<string, unknown>>[]) {
-        if (typeof call.function?.arguments === 'string') text += call.function.name + call.function.arguments;
+      for (const call of msg.tool_calls as (Record<string, Record<string, unknown> | undefined> | null)[]) {
+        const fn = call?.function;
+        if (fn && typeof fn.arguments === 'string') text += String(fn.name ?? '') + fn.arguments;
       }
     }
   }

@@ -14,7 +14,7 @@ import { countChatPromptTokens, countTextTokens } from '../tokens.js';
 import { estimatedUsage, usageFromOpenAI, type Usage } from '../usage.js';
 import { account, costHeader, overheadHeader } from './account.js';
 import { prepareExchange } from './prepare.js';
-import { sendPassthrough, MAX_UPSTREAM_BODY } from './respond.js';
+import { MAX_UPSTREAM_BODY, parseProviderJson, sendPassthrough } from './respond.js';
 
 /** POST /v1/chat/completions */
 export async function handleChat(exchange: Exchange, raw: Buffer, res: ServerResponse, logger: Logger): Promise<void> {
@@ -40,12 +40,7 @@ export async function handleChat(exchange: Exchange, raw: Buffer, res: ServerRes
   if (exchange.stream) return streamChat(exchange, result.response, res, upstreamModel, clientWantsUsage, logger);
 
   const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(buf.toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw new GatehouseError('upstream_invalid_response', `Provider "${route.provider.name}" sent a body that is not JSON.`);
-  }
+  const json = parseProviderJson(buf, route.provider.name);
   const usage = usageFromOpenAI(json.usage) ?? estimatedUsage(countChatPromptTokens(outBody), countTextTokens(chatResponseText(json)));
   account(exchange, upstreamModel, usage);
   await runResponsePhases(exchange, logger);
@@ -111,7 +106,6 @@ async function streamChat(
       if (failure !== undefined) break;
     }
   } catch (err) {
-    if (exchange.abort.signal.aborted && exchange.clientClosed) throw new GatehouseError('client_closed_request');
     // A reset mid-stream is an interrupted stream; a timeout keeps its own, more precise code.
     failure =
       err instanceof GatehouseError && err.code !== 'upstream_unreachable'
@@ -120,10 +114,15 @@ async function streamChat(
   } finally {
     response.dispose();
   }
+  const usage = state.usage ?? estimatedUsage(countChatPromptTokens(exchange.body!), countTextTokens(state.text));
+  if (exchange.clientClosed) {
+    // The provider billed for what it generated before the abort: count it.
+    account(exchange, upstreamModel, usage);
+    throw new GatehouseError('client_closed_request');
+  }
   if (failure === undefined && !state.done && !state.finished) {
     failure = new GatehouseError('upstream_stream_interrupted', `Provider "${exchange.route!.provider.name}" ended the stream before the response was complete.`);
   }
-  const usage = state.usage ?? estimatedUsage(countChatPromptTokens(exchange.body!), countTextTokens(state.text));
   account(exchange, upstreamModel, usage);
   if (failure !== undefined) {
     exchange.error = failure;
@@ -144,12 +143,14 @@ function relayEvent(raw: string, data: string | undefined, state: StreamState, c
     state.done = true;
     return raw;
   }
-  let chunk: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    chunk = JSON.parse(data) as Record<string, unknown>;
+    parsed = JSON.parse(data);
   } catch {
     return false;
   }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return false;
+  const chunk = parsed as Record<string, unknown>;
   if (chunk.error !== undefined && chunk.error !== null) {
     const err = chunk.error as { message?: unknown };
     state.upstreamError = typeof err.message === 'string' ? err.message : JSON.stringify(chunk.error);
@@ -158,14 +159,15 @@ function relayEvent(raw: string, data: string | undefined, state: StreamState, c
   }
   const choices = Array.isArray(chunk.choices) ? (chunk.choices as Record<string, unknown>[]) : [];
   for (const choice of choices) {
+    if (choice === null || typeof choice !== 'object') continue;
     if (choice.finish_reason !== null && choice.finish_reason !== undefined) state.finished = true;
-    const delta = choice.delta as Record<string, unknown> | undefined;
-    if (delta === undefined) continue;
+    const delta = choice.delta as Record<string, unknown> | null | undefined;
+    if (delta === null || typeof delta !== 'object') continue;
     if (typeof delta.content === 'string') state.text += delta.content;
     if (Array.isArray(delta.tool_calls)) {
-      for (const call of delta.tool_calls as Record<string, Record<string, unknown>>[]) {
-        const fn = call.function;
-        if (fn !== undefined) state.text += (typeof fn.name === 'string' ? fn.name : '') + (typeof fn.arguments === 'string' ? fn.arguments : '');
+      for (const call of delta.tool_calls as (Record<string, Record<string, unknown> | undefined> | null)[]) {
+        const fn = call?.function;
+        if (fn) state.text += (typeof fn.name === 'string' ? fn.name : '') + (typeof fn.arguments === 'string' ? fn.arguments : '');
       }
     }
   }

@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import { GatehouseError } from '../../errors/gatehouse-error.js';
 import type { Exchange } from '../../pipeline/exchange.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { readAll, sendAttempt } from '../../routing/attempt.js';
@@ -8,7 +7,7 @@ import { countTextTokens } from '../tokens.js';
 import { estimatedUsage, usageFromOpenAI } from '../usage.js';
 import { account, costHeader, overheadHeader } from './account.js';
 import { prepareExchange } from './prepare.js';
-import { MAX_UPSTREAM_BODY, sendPassthrough } from './respond.js';
+import { MAX_UPSTREAM_BODY, parseProviderJson, sendPassthrough } from './respond.js';
 
 /** POST /v1/embeddings */
 export async function handleEmbeddings(exchange: Exchange, raw: Buffer, res: ServerResponse, logger: Logger): Promise<void> {
@@ -24,12 +23,7 @@ export async function handleEmbeddings(exchange: Exchange, raw: Buffer, res: Ser
   const result = await sendAttempt(exchange, route, { operation: 'embeddings', model: upstreamModel, body: bytes, parsed: outBody });
   if (result.kind === 'passthrough') return sendPassthrough(exchange, res, result.status, result.body);
   const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(buf.toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw new GatehouseError('upstream_invalid_response', `Provider "${route.provider.name}" sent a body that is not JSON.`);
-  }
+  const json = parseProviderJson(buf, route.provider.name);
   account(exchange, upstreamModel, usageFromOpenAI(json.usage) ?? estimatedUsage(countInputTokens(body.input), 0));
   exchange.status = 200;
   const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(buf.length), 'x-gatehouse-overhead-ms': overheadHeader(exchange) };

@@ -15,8 +15,9 @@ export interface PriceTable {
   lookup(model: string): Price | undefined;
 }
 
-// "gpt-4o-mini-2024-07-18" and "claude-3-5-haiku-20241022" are billed like their base names.
-const DATE_SUFFIX = /-(\d{4}-\d{2}-\d{2}|\d{8})$/;
+// Dated snapshots ("gpt-4o-mini-2024-07-18", "claude-sonnet-4-20250514", "gpt-4-0613") and
+// aliases ("claude-3-5-haiku-latest", "claude-opus-4-0") are billed like their base names.
+const VERSION_SUFFIX = /-(\d{4}-\d{2}-\d{2}|\d{8}|(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])|latest|0)$/;
 
 /** The shipped table overlaid with the configuration's `prices`. Built once per runtime. */
 export function buildPriceTable(overrides: Readonly<Record<string, Price>>): PriceTable {
@@ -24,7 +25,7 @@ export function buildPriceTable(overrides: Readonly<Record<string, Price>>): Pri
   for (const [model, price] of Object.entries(overrides)) table.set(model, price);
   return {
     lookup(model) {
-      return table.get(model) ?? table.get(model.replace(DATE_SUFFIX, ''));
+      return table.get(model) ?? table.get(model.replace(VERSION_SUFFIX, ''));
     },
   };
 }

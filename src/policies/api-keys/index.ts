@@ -17,7 +17,7 @@ const keySchema = z
       .describe('The key itself. Prefer ${ENV} interpolation over writing it in the file.'),
     sha256: z
       .string()
-      .regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters')
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters')
       .optional()
       .describe('The SHA-256 of the key, hex, for files that must not hold the key itself.'),
     kind: z.enum(['consumer', 'service', 'agent']).default('consumer').describe('What kind of caller holds the key.'),
@@ -38,10 +38,18 @@ const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    const seen = new Set<string>();
+    const names = new Set<string>();
+    const digests = new Map<string, string>();
     config.keys.forEach((k, i) => {
-      if (seen.has(k.name)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'name'], message: `duplicate key name "${k.name}"` });
-      seen.add(k.name);
+      if (names.has(k.name)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'name'], message: `duplicate key name "${k.name}"` });
+      names.add(k.name);
+      // Two entries with the same key: one would silently shadow the other.
+      const digest = (k.sha256 ?? (k.key === undefined ? '' : sha256(k.key).toString('hex'))).toLowerCase();
+      const holder = digests.get(digest);
+      if (digest !== '' && holder !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['keys', i, k.sha256 === undefined ? 'key' : 'sha256'], message: `the same key as "${holder}"` });
+      }
+      digests.set(digest, k.name);
     });
   })
   .describe('Identify callers by static API keys from the configuration, compared in constant time.');
@@ -75,7 +83,7 @@ export const apiKeysPolicy: PolicyModule<ApiKeysConfig> = {
     // constant-time comparison: the lookup time depends only on a hash, never on the key.
     const byDigest = new Map<string, KeyEntry>();
     for (const k of config.keys) {
-      const digest = k.sha256 !== undefined ? Buffer.from(k.sha256, 'hex') : sha256(k.key as string);
+      const digest = k.sha256 !== undefined ? Buffer.from(k.sha256.toLowerCase(), 'hex') : sha256(k.key as string);
       byDigest.set(digest.toString('hex'), {
         digest,
         identity: Object.freeze({

@@ -1,0 +1,123 @@
+// Provider misbehaviour the mock fixtures do not cover, from a tiny ad-hoc upstream, plus the
+// accounting of a client that leaves mid-stream.
+import assert from 'node:assert/strict';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import OpenAI from 'openai';
+import { startTestGateway, testConfig, type TestGateway } from '../support/gateway.js';
+
+type Behaviour = (res: ServerResponse) => void;
+const behaviours: Record<string, Behaviour> = {
+  // Error headers, then a body that never ends.
+  'stall-error': (res) => {
+    res.writeHead(500, { 'content-type': 'application/json' });
+    res.write('{"error":');
+  },
+  'json-null': (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('null'),
+  'null-choices': (res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"x","object":"chat.completion","choices":[null],"model":"m"}'),
+  'stream-null-chunk': (res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\n');
+    res.end('data: null\n\n');
+  },
+  'stream-stall': (res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\n');
+  },
+};
+
+let upstream: Server;
+let gw: TestGateway;
+let client: OpenAI;
+before(async () => {
+  upstream = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c));
+    req.on('end', () => behaviours[(JSON.parse(body) as { model: string }).model](res));
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  const port = (upstream.address() as AddressInfo).port;
+  gw = await startTestGateway(
+    testConfig({
+      providers: `
+  edge: { type: openai-compatible, baseUrl: "http://127.0.0.1:${port}/v1" }
+  slow: { type: simulated, tokensPerSecond: 50, outputTokens: 200 }`,
+      models: `
+  - { name: "stall-error", provider: edge, streamIdleTimeoutMs: 150 }
+  - { name: "stream-stall", provider: edge, streamIdleTimeoutMs: 150 }
+  - { name: "*null*", provider: edge }
+  - { name: slow, provider: slow, price: { input: 1, output: 1 } }`,
+    }),
+  );
+  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'gk-test', maxRetries: 0 });
+});
+after(async () => {
+  await gw.stop();
+  upstream.closeAllConnections();
+  await new Promise((r) => upstream.close(r));
+});
+
+const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: 'user', content: 'hi' }];
+
+test('an error whose body stalls is still answered once the idle timeout passes', async () => {
+  await assert.rejects(client.chat.completions.create({ model: 'stall-error', messages }), (err: unknown) => {
+    assert.ok(err instanceof OpenAI.APIError);
+    assert.equal(err.status, 502);
+    assert.equal(err.code, 'upstream_error');
+    return true;
+  });
+});
+
+test('a 200 whose JSON is not an object is 502 upstream_invalid_response, not a 500', async () => {
+  await assert.rejects(client.chat.completions.create({ model: 'json-null', messages }), (err: unknown) => err instanceof OpenAI.APIError && err.status === 502 && err.code === 'upstream_invalid_response');
+});
+
+test('odd but valid JSON (a null choice) is relayed as the provider sent it', async () => {
+  const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer gk-test' }, body: JSON.stringify({ model: 'null-choices', messages }) });
+  assert.equal(res.status, 200);
+  assert.deepEqual(((await res.json()) as { choices: unknown[] }).choices, [null]);
+});
+
+test('a stream chunk that is JSON but not an object ends the stream with upstream_invalid_response', async () => {
+  const stream = await client.chat.completions.create({ model: 'stream-null-chunk', messages, stream: true });
+  await assert.rejects(
+    (async () => {
+      for await (const _ of stream) void _;
+    })(),
+    (err: unknown) => err instanceof OpenAI.APIError && (err.error as { code?: string }).code === 'upstream_invalid_response',
+  );
+});
+
+test('a stream that goes silent is ended by the idle timeout with upstream_timeout', async () => {
+  const stream = await client.chat.completions.create({ model: 'stream-stall', messages, stream: true });
+  await assert.rejects(
+    (async () => {
+      for await (const _ of stream) void _;
+    })(),
+    (err: unknown) => err instanceof OpenAI.APIError && (err.error as { code?: string }).code === 'upstream_timeout',
+  );
+});
+
+test('a client that leaves mid-stream is charged for what was generated', async () => {
+  const controller = new AbortController();
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer gk-test', 'x-request-id': 'left-early' },
+    body: JSON.stringify({ model: 'slow', messages, stream: true }),
+    signal: controller.signal,
+  });
+  const reader = res.body!.getReader();
+  await reader.read();
+  await reader.read();
+  controller.abort();
+  const record = await gw.record('left-early');
+  assert.equal(record.status, 200);
+  assert.equal(record.clientClosed, true);
+  assert.equal((record.error as { code: string }).code, 'client_closed_request');
+  const usage = record.usage as { source: string; completionTokens: number; promptTokens: number };
+  assert.equal(usage.source, 'estimated');
+  assert.ok(usage.promptTokens > 0 && usage.completionTokens > 0 && usage.completionTokens < 200);
+  assert.ok((record.costUsd as number) > 0);
+});
