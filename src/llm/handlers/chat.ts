@@ -14,7 +14,7 @@ import { countChatPromptTokens, countTextTokens } from '../tokens.js';
 import { estimatedUsage, usageFromOpenAI, type Usage } from '../usage.js';
 import { account, costHeader, overheadHeader } from './account.js';
 import { prepareExchange } from './prepare.js';
-import { MAX_UPSTREAM_BODY, parseProviderJson, sendPassthrough } from './respond.js';
+import { MAX_UPSTREAM_BODY, parseProviderJson, sendPassthrough, sendProviderJson } from './respond.js';
 
 /** POST /v1/chat/completions */
 export async function handleChat(exchange: Exchange, raw: Buffer, res: ServerResponse, logger: Logger): Promise<void> {
@@ -44,12 +44,7 @@ export async function handleChat(exchange: Exchange, raw: Buffer, res: ServerRes
   const usage = usageFromOpenAI(json.usage) ?? estimatedUsage(countChatPromptTokens(outBody), countTextTokens(chatResponseText(json)));
   account(exchange, upstreamModel, usage);
   await runResponsePhases(exchange, logger);
-  exchange.status = 200;
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(buf.length), 'x-gatehouse-overhead-ms': overheadHeader(exchange) };
-  const cost = costHeader(exchange.costUsd);
-  if (cost !== undefined) headers['x-gatehouse-cost-usd'] = cost;
-  res.writeHead(200, headers);
-  res.end(buf);
+  sendProviderJson(exchange, res, buf);
 }
 
 async function runResponsePhases(exchange: Exchange, logger: Logger): Promise<void> {

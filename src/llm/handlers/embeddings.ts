@@ -5,9 +5,9 @@ import { readAll, sendAttempt } from '../../routing/attempt.js';
 import { embeddingsRequestSchema, embeddingsTextView } from '../formats/openai-chat.js';
 import { countTextTokens } from '../tokens.js';
 import { estimatedUsage, usageFromOpenAI } from '../usage.js';
-import { account, costHeader, overheadHeader } from './account.js';
+import { account } from './account.js';
 import { prepareExchange } from './prepare.js';
-import { MAX_UPSTREAM_BODY, parseProviderJson, sendPassthrough } from './respond.js';
+import { MAX_UPSTREAM_BODY, parseProviderJson, sendPassthrough, sendProviderJson } from './respond.js';
 
 /** POST /v1/embeddings */
 export async function handleEmbeddings(exchange: Exchange, raw: Buffer, res: ServerResponse, logger: Logger): Promise<void> {
@@ -25,12 +25,7 @@ export async function handleEmbeddings(exchange: Exchange, raw: Buffer, res: Ser
   const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
   const json = parseProviderJson(buf, route.provider.name);
   account(exchange, upstreamModel, usageFromOpenAI(json.usage) ?? estimatedUsage(countInputTokens(body.input), 0));
-  exchange.status = 200;
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(buf.length), 'x-gatehouse-overhead-ms': overheadHeader(exchange) };
-  const cost = costHeader(exchange.costUsd);
-  if (cost !== undefined) headers['x-gatehouse-cost-usd'] = cost;
-  res.writeHead(200, headers);
-  res.end(buf);
+  sendProviderJson(exchange, res, buf);
 }
 
 function countInputTokens(input: unknown): number {

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { GatehouseError } from '../../errors/gatehouse-error.js';
 import type { Exchange } from '../../pipeline/exchange.js';
-import { overheadHeader } from './account.js';
+import { costHeader, overheadHeader } from './account.js';
 
 /** Largest non-streamed provider response the gateway buffers. */
 export const MAX_UPSTREAM_BODY = 64 * 1024 * 1024;
@@ -38,4 +38,18 @@ export function parseProviderJson(buf: Buffer, provider: string): Record<string,
     throw new GatehouseError('upstream_invalid_response', `Provider "${provider}" sent JSON that is not an object.`);
   }
   return json as Record<string, unknown>;
+}
+
+/** A provider's successful JSON answer, as received, with the gateway's headers. */
+export function sendProviderJson(exchange: Exchange, res: ServerResponse, body: Buffer): void {
+  exchange.status = 200;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'content-length': String(body.length),
+    'x-gatehouse-overhead-ms': overheadHeader(exchange),
+  };
+  const cost = costHeader(exchange.costUsd);
+  if (cost !== undefined) headers['x-gatehouse-cost-usd'] = cost;
+  res.writeHead(200, headers);
+  res.end(body);
 }

@@ -207,14 +207,17 @@ const event = (data: string): Uint8Array => encoder.encode(`data: ${data}\n\n`);
 
 /** The SSE bytes of a plan: role chunk, content chunks, finish chunk, usage chunk, [DONE]. */
 export async function* chatStream(plan: ChatPlan, options: StreamOptions, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  const envelope = {
+    id: plan.id,
+    object: 'chat.completion.chunk',
+    created: plan.created,
+    model: plan.model,
+    service_tier: 'default',
+    system_fingerprint: SYSTEM_FINGERPRINT,
+  };
   const chunk = (delta: Record<string, unknown>, finishReason: string | null): string =>
     JSON.stringify({
-      id: plan.id,
-      object: 'chat.completion.chunk',
-      created: plan.created,
-      model: plan.model,
-      service_tier: 'default',
-      system_fingerprint: SYSTEM_FINGERPRINT,
+      ...envelope,
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
       ...(plan.includeUsage ? { usage: null } : {}),
     });
@@ -240,12 +243,7 @@ export async function* chatStream(plan: ChatPlan, options: StreamOptions, signal
   if (plan.includeUsage) {
     yield event(
       JSON.stringify({
-        id: plan.id,
-        object: 'chat.completion.chunk',
-        created: plan.created,
-        model: plan.model,
-        service_tier: 'default',
-        system_fingerprint: SYSTEM_FINGERPRINT,
+        ...envelope,
         choices: [],
         usage: plan.usage,
       }),
