@@ -208,10 +208,10 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   }
   const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'malformed_request';
   const error = new GatehouseError(code);
-  const rendered = renderOpenAIError(error, randomUUID());
-  const body = rendered.body;
+  const requestId = randomUUID();
+  const body = renderOpenAIError(error, requestId).body;
   socket.end(
-    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
   );
 }
 

@@ -33,10 +33,14 @@ function parse(response: string): { status: number; body: { error: { code: strin
   return { status, body: JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) };
 }
 
-test('a request that is not HTTP gets 400 malformed_request as JSON', async () => {
-  const res = parse(await raw((s) => s.write('NOT HTTP AT ALL\r\n\r\n')));
+test('a request that is not HTTP gets 400 malformed_request as JSON, with a request id', async () => {
+  const text = await raw((s) => s.write('NOT HTTP AT ALL\r\n\r\n'));
+  const res = parse(text);
   assert.equal(res.status, 400);
   assert.equal(res.body.error.code, 'malformed_request');
+  const id = /\r\nx-request-id: ([0-9a-f-]{36})\r\n/.exec(text)?.[1];
+  assert.ok(id);
+  assert.equal((res.body.error as { request_id?: string }).request_id, id);
 });
 
 test('oversized headers get 431 headers_too_large', async () => {

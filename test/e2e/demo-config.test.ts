@@ -1,0 +1,77 @@
+// The repository's own gatehouse.yaml, as `npm start` serves it: the demo answers with no key, and
+// with OPENAI_API_KEY set, OpenAI models go to the `openai` provider (pointed at a mock here,
+// through OPENAI_BASE_URL, since tests never leave 127.0.0.1).
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import OpenAI from 'openai';
+import { startGateway, type Gateway } from '../../src/server/gateway.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { startMockOpenAI, type MockUpstream } from '../support/mock-openai-upstream.js';
+import { REPO_ROOT } from '../support/process.js';
+
+const DEMO = join(REPO_ROOT, 'gatehouse.yaml');
+const start = (env: NodeJS.ProcessEnv) =>
+  startGateway({ configPath: DEMO, overrides: { port: 0, adminPort: 0 }, logger: createLogger('silent'), env });
+
+describe('the demo configuration without any provider key', () => {
+  let gw: Gateway;
+  before(async () => {
+    gw = await start({});
+  });
+  after(() => gw.shutdown());
+
+  test('demo, demo-echo and demo-embed answer with the demo key', async () => {
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'gk-demo', maxRetries: 0 });
+    const reply = await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'hello' }] });
+    assert.ok((reply.choices[0].message.content ?? '').length > 0);
+    const echo = await client.chat.completions.create({ model: 'demo-echo', messages: [{ role: 'user', content: 'say this back' }] });
+    assert.equal(echo.choices[0].message.content, 'say this back');
+    const emb = await client.embeddings.create({ model: 'demo-embed', input: 'x' });
+    assert.equal(emb.data.length, 1);
+  });
+
+  test('OpenAI models answer 503 provider_not_configured and are not listed', async () => {
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'gk-demo', maxRetries: 0 });
+    await assert.rejects(
+      client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      (err: unknown) => err instanceof OpenAI.APIError && err.status === 503 && err.code === 'provider_not_configured',
+    );
+    const ids = [];
+    for await (const m of client.models.list()) ids.push(m.id);
+    assert.deepEqual(ids.sort(), ['demo', 'demo-echo', 'demo-embed']);
+  });
+});
+
+describe('the demo configuration with OPENAI_API_KEY and GATEHOUSE_DEMO_KEY set', () => {
+  let gw: Gateway;
+  let mock: MockUpstream;
+  before(async () => {
+    mock = await startMockOpenAI();
+    gw = await start({ OPENAI_API_KEY: 'sk-from-env', OPENAI_BASE_URL: mock.url, GATEHOUSE_DEMO_KEY: 'gk-custom-demo' });
+  });
+  after(async () => {
+    await gw.shutdown();
+    await mock.close();
+  });
+
+  test('gpt-4o-mini goes to the openai provider with the key from the environment, streamed and not', async () => {
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'gk-custom-demo', maxRetries: 0 });
+    const { data, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    assert.ok((data.choices[0].message.content ?? '').length > 0);
+    const seen = mock.requests[mock.requests.length - 1];
+    assert.equal(seen.path, '/v1/chat/completions');
+    assert.equal(seen.headers.authorization, 'Bearer sk-from-env');
+    assert.equal((seen.json as { model: string }).model, 'gpt-4o-mini');
+    assert.ok(Number(response.headers.get('x-gatehouse-cost-usd')) > 0, 'priced from the shipped table');
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    assert.equal(text, data.choices[0].message.content);
+  });
+
+  test('the default demo key no longer works', async () => {
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'gk-demo', maxRetries: 0 });
+    await assert.rejects(client.models.list(), OpenAI.AuthenticationError);
+  });
+});
