@@ -44,9 +44,13 @@ export class Runtime {
   #retired = false;
   #closed: Promise<void> | undefined;
 
-  constructor(config: GatehouseConfig) {
+  /**
+   * @param source the configuration as the file gave it, before command-line overrides, so the
+   *   version a running gateway reports equals what `gatehouse config check` prints for the file.
+   */
+  constructor(config: GatehouseConfig, source: GatehouseConfig = config) {
     this.config = config;
-    this.version = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
+    this.version = createHash('sha256').update(JSON.stringify(source)).digest('hex').slice(0, 12);
     const providers = new Map<string, Provider>();
     for (const [name, providerConfig] of Object.entries(config.providers) as [string, { type: string }][]) {
       const module = providerModule(providerConfig.type);

@@ -92,7 +92,7 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     const names = new Set<string>();
     config.models.forEach((route, i) => {
-      if (!(route.provider in config.providers)) {
+      if (!Object.hasOwn(config.providers, route.provider)) {
         const known = Object.keys(config.providers);
         ctx.addIssue({
           code: 'custom',

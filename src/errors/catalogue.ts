@@ -36,6 +36,7 @@ export const ERROR_CATALOGUE = {
   upstream_auth_failed: { status: 502, fault: 'provider', message: "The provider rejected the gateway's credentials." },
   upstream_invalid_response: { status: 502, fault: 'provider', message: 'The provider sent a response that could not be read.' },
   upstream_stream_interrupted: { status: 502, fault: 'provider', message: 'The provider stream ended before the response was complete.' },
+  gateway_shutdown: { status: 503, fault: 'gateway', message: 'The gateway shut down before the response was complete.' },
   internal_error: { status: 500, fault: 'gateway', message: 'The gateway failed unexpectedly. The request id identifies it in the logs.' },
 } as const satisfies Record<string, CatalogueEntry>;
 

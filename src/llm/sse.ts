@@ -37,6 +37,18 @@ export class SseSplitter {
     this.#buffer += this.#decoder.decode();
     return this.#buffer;
   }
+
+  /**
+   * At the end of the stream: the last event if the sender did not end it with a blank line (some
+   * servers end with `data: [DONE]\n`), terminated properly; undefined if nothing is left.
+   */
+  flush(): SseEvent | undefined {
+    const rest = this.rest();
+    this.#buffer = '';
+    if (rest.trim() === '') return undefined;
+    const raw = rest.endsWith('\n') ? `${rest}\n` : `${rest}\n\n`;
+    return parseEvent(raw);
+  }
 }
 
 function parseEvent(raw: string): SseEvent {

@@ -28,13 +28,19 @@ export async function sendAttempt(exchange: Exchange, route: CompiledRoute, inpu
   if (provider.unavailableReason !== undefined) {
     throw new GatehouseError('provider_not_configured', `Model "${exchange.requestedModel}" cannot be served: ${provider.unavailableReason}.`);
   }
-  const timeout = new AbortController();
-  const signal = AbortSignal.any([exchange.abort.signal, timeout.signal]);
+  // One controller per attempt, fed by the client's abort and by our timeouts. (AbortSignal.any
+  // would do the same, at several times the cost per request.)
+  const control = new AbortController();
+  const forwardAbort = (): void => control.abort(exchange.abort.signal.reason);
+  if (exchange.abort.signal.aborted) forwardAbort();
+  else exchange.abort.signal.addEventListener('abort', forwardAbort, { once: true });
+  const release = (): void => exchange.abort.signal.removeEventListener('abort', forwardAbort);
+  const signal = control.signal;
   const attempt = { provider: provider.name, model: input.model, startedMs: exchange.elapsedMs(), durationMs: 0 } as Exchange['attempts'][number];
   exchange.attempts.push(attempt);
   const started = performance.now();
   const timer = setTimeout(
-    () => timeout.abort(new GatehouseError('upstream_timeout', `Provider "${provider.name}" did not answer within ${route.timeoutMs} ms.`)),
+    () => control.abort(new GatehouseError('upstream_timeout', `Provider "${provider.name}" did not answer within ${route.timeoutMs} ms.`)),
     route.timeoutMs,
   );
   let response: UpstreamResponse;
@@ -50,6 +56,7 @@ export async function sendAttempt(exchange: Exchange, route: CompiledRoute, inpu
       signal,
     });
   } catch (err) {
+    release();
     const error = asUpstreamError(err, provider.name);
     attempt.error = error.code;
     throw error;
@@ -60,13 +67,22 @@ export async function sendAttempt(exchange: Exchange, route: CompiledRoute, inpu
     attempt.durationMs = waited;
   }
   attempt.status = response.status;
-  const guarded = withIdleTimeout(response, exchange, route, signal, timeout, attempt);
+  const guarded = withIdleTimeout(response, exchange, route, control, release, attempt);
   if (response.status < 400) return { kind: 'response', response: guarded };
   // The error body is read under the same idle timeout: a provider that stalls after its error
   // headers must not hold the request. An unreadable body is classified by status alone.
   const body = await readLimited(guarded, ERROR_BODY_LIMIT).catch(() => Buffer.alloc(0));
-  const error = provider.classifyError(response.status, response.headers, body.toString('utf8'));
-  if (error === undefined) return { kind: 'passthrough', status: response.status, body };
+  release();
+  const text = body.toString('utf8');
+  const error = provider.classifyError(response.status, response.headers, text);
+  if (error === undefined) {
+    if (isErrorDocument(text)) return { kind: 'passthrough', status: response.status, body };
+    // Not the provider's error format (an HTML 404 from a wrong baseUrl, a proxy's page): the
+    // client could not act on it, so it is a provider error, with the status recorded.
+    const wrapped = new GatehouseError('upstream_error', `Provider "${provider.name}" answered HTTP ${response.status} with a body that is not an API error.`, { upstreamStatus: response.status });
+    attempt.error = wrapped.code;
+    throw wrapped;
+  }
   attempt.error = error.code;
   throw error;
 }
@@ -85,10 +101,12 @@ function withIdleTimeout(
   response: UpstreamResponse,
   exchange: Exchange,
   route: CompiledRoute,
-  signal: AbortSignal,
-  timeout: AbortController,
+  control: AbortController,
+  release: () => void,
   attempt: Exchange['attempts'][number],
 ): UpstreamResponse {
+  const signal = control.signal;
+  let timedOut: GatehouseError | undefined;
   const idleMs = route.streamIdleTimeoutMs;
   const source = response.body;
   async function* body(): AsyncGenerator<Uint8Array> {
@@ -98,8 +116,8 @@ function withIdleTimeout(
       for (;;) {
         const started = performance.now();
         timer = setTimeout(() => {
-          const error = new GatehouseError('upstream_timeout', `Provider "${route.provider.name}" sent nothing for ${idleMs} ms.`);
-          timeout.abort(error);
+          timedOut = new GatehouseError('upstream_timeout', `Provider "${route.provider.name}" sent nothing for ${idleMs} ms.`);
+          control.abort(timedOut);
           response.dispose();
         }, idleMs);
         let next: IteratorResult<Uint8Array>;
@@ -115,12 +133,13 @@ function withIdleTimeout(
         }
         if (next.done) {
           // A disposed stream can end quietly; if it was our timeout, say so.
-          if (timeout.signal.aborted) throw asUpstreamError(timeout.signal.reason, route.provider.name);
+          if (timedOut !== undefined) throw timedOut;
           return;
         }
         yield next.value;
       }
     } finally {
+      release();
       await iterator.return?.();
     }
   }
@@ -157,4 +176,14 @@ export async function readAll(response: UpstreamResponse, limit: number, provide
     response.dispose();
   }
   return Buffer.concat(chunks, size);
+}
+
+/** A JSON object with an `error` member: the error document of OpenAI- and Anthropic-style APIs. */
+function isErrorDocument(text: string): boolean {
+  try {
+    const json = JSON.parse(text) as unknown;
+    return json !== null && typeof json === 'object' && !Array.isArray(json) && 'error' in json;
+  } catch {
+    return false;
+  }
 }

@@ -16,6 +16,8 @@ export interface DataPlaneState {
   readonly runtime: () => Runtime;
   readonly logger: Logger;
   readonly shuttingDown: () => boolean;
+  /** True once the shutdown deadline passed and the gateway itself is closing connections. */
+  readonly closingConnections: () => boolean;
   /** Called when a request starts, with a promise of its end, for graceful shutdown. */
   readonly track: (done: Promise<void>, res: ServerResponse) => void;
 }
@@ -70,7 +72,10 @@ async function handle(state: DataPlaneState, req: IncomingMessage, res: ServerRe
   }
   const exchange = new Exchange(id, entry?.operation ?? 'models', runtime, req.headers);
   res.on('close', () => {
-    if (!res.writableFinished) {
+    if (res.writableFinished) return;
+    if (state.closingConnections()) {
+      exchange.abort.abort(new GatehouseError('gateway_shutdown'));
+    } else {
       exchange.clientClosed = true;
       exchange.abort.abort(new GatehouseError('client_closed_request'));
     }
@@ -86,7 +91,7 @@ async function handle(state: DataPlaneState, req: IncomingMessage, res: ServerRe
   } catch (err) {
     const error = toGatehouseError(err);
     exchange.error = error;
-    if (!exchange.clientClosed) sendError(exchange, req, res, error);
+    if (!exchange.abort.signal.aborted) sendError(exchange, req, res, error);
   } finally {
     recordExchange(exchange, req.method ?? '', path, logger);
     runtime.release();
@@ -101,7 +106,11 @@ function sendError(exchange: Exchange, req: IncomingMessage, res: ServerResponse
   }
   exchange.status = error.status;
   const rendered = renderOpenAIError(error, exchange.id);
-  const headers: Record<string, string> = { ...rendered.headers, 'content-length': String(Buffer.byteLength(rendered.body)) };
+  const headers: Record<string, string> = {
+    ...rendered.headers,
+    'content-length': String(Buffer.byteLength(rendered.body)),
+    'x-gatehouse-overhead-ms': exchange.overheadMs().toFixed(3),
+  };
   if (error.code === 'body_too_large' || error.code === 'request_timeout' || error.code === 'client_closed_request') {
     // The rest of the body is never read: close the connection instead of parsing it as a next request.
     headers.connection = 'close';

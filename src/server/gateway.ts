@@ -66,10 +66,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const configPath = resolve(options.configPath);
   const overrides = options.overrides ?? {};
   const env = options.env ?? process.env;
-  const first = applyOverrides(await loadConfigFile(configPath, env), overrides);
+  const fromFile = await loadConfigFile(configPath, env);
+  const first = applyOverrides(fromFile, overrides);
   const logger = options.logger ?? createLogger(first.logging.level);
-  let current = new Runtime(first);
+  let current = new Runtime(first, fromFile);
   let shuttingDown = false;
+  let closingConnections = false;
   // Requests being handled, with their responses, so shutdown can wait for them and close their connections.
   const inFlight = new Map<Promise<void>, ServerResponse>();
   const startedAt = new Date();
@@ -87,6 +89,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       runtime: () => current,
       logger,
       shuttingDown: () => shuttingDown,
+      closingConnections: () => closingConnections,
       track(done, res) {
         inFlight.set(done, res);
         void done.finally(() => {
@@ -116,13 +119,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let reloading: Promise<ReloadResult> | undefined;
   async function doReload(): Promise<ReloadResult> {
     try {
-      const next = applyOverrides(await loadConfigFile(configPath, env), overrides);
-      const runtime = new Runtime(next);
+      const nextFromFile = await loadConfigFile(configPath, env);
+      const wanted = applyOverrides(nextFromFile, overrides);
+      const restartOnly = RESTART_ONLY_SETTINGS.filter((key) => JSON.stringify(wanted.server[key]) !== JSON.stringify(first.server[key]));
+      // Settings fixed when the listeners opened stay as they are in force, so the runtime says
+      // what the process actually does, and every reload warns until a restart applies them.
+      const next: GatehouseConfig = { ...wanted, server: { ...wanted.server, ...pick(first.server, RESTART_ONLY_SETTINGS) } };
+      const runtime = new Runtime(next, nextFromFile);
       if (runtime.version === current.version) {
         void runtime.close();
         return { ok: true, version: current.version };
       }
-      const restartOnly = RESTART_ONLY_SETTINGS.filter((key) => JSON.stringify(next.server[key]) !== JSON.stringify(current.config.server[key]));
       if (restartOnly.length > 0) logger.warn({ settings: restartOnly.map((k) => `server.${k}`) }, 'these settings changed in the configuration; they take effect on restart');
       if (process.env.GATEHOUSE_LOG_LEVEL === undefined && options.logger === undefined) logger.level = next.logging.level;
       const previous = current;
@@ -180,6 +187,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     clearTimeout(timer);
     if (timedOut) logger.warn({ inFlight: inFlight.size }, 'shutdown deadline passed; closing remaining connections');
+    closingConnections = true;
     data.closeAllConnections();
     await closed;
     // The admin listener stays up while draining, so orchestrators see /readyz answer 503.
@@ -213,6 +221,12 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(
     `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
   );
+}
+
+function pick<T extends object, K extends keyof T>(from: T, keys: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const k of keys) out[k] = from[k];
+  return out;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -8,6 +8,8 @@ import type { Logger } from './logger.js';
 export function recordExchange(exchange: Exchange, method: string, path: string, logger: Logger): void {
   try {
     const error = exchange.error;
+    const level = error !== undefined && error.fault === 'gateway' ? 'error' : 'info';
+    if (!logger.isLevelEnabled(level)) return;
     const status = exchange.clientClosed && exchange.status === undefined ? 499 : (exchange.status ?? error?.status);
     const entry = {
       requestId: exchange.id,

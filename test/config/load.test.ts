@@ -95,6 +95,12 @@ describe('parseConfig: every class of error is a ConfigError with a path and a l
     expectProblem('models:\n  - name: x\n    provider: nope\n', { path: 'models[0].provider', line: 3, message: /no providers are configured/ });
   });
 
+  it('a provider name inherited from Object.prototype is not a configured provider', () => {
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      expectProblem(`${SIM}models:\n  - name: x\n    provider: ${name}\n`, { path: 'models[0].provider', line: 6, message: new RegExp(`unknown provider "${name}"`) });
+    }
+  });
+
   it('duplicate model route', () => {
     const text = `${SIM}models:\n  - name: demo\n    provider: sim\n  - name: other\n    provider: sim\n  - name: demo\n    provider: sim\n`;
     expectProblem(text, { path: 'models[2].name', line: 9, message: /duplicate model route "demo"/ });

@@ -22,6 +22,14 @@ const behaviours: Record<string, Behaviour> = {
     res.write('data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\n');
     res.end('data: null\n\n');
   },
+  // The last events end with a single newline and then EOF, as some servers send them.
+  'no-trailing-blank': (res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]}\n\n');
+    res.end('data: {"id":"x","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":100,"completion_tokens":50,"total_tokens":150}}\n\ndata: [DONE]\n');
+  },
+  // A wrong baseUrl: a web server's HTML 404, not an API error.
+  'html-404': (res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>Not Found</body></html>'),
   'stream-stall': (res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write('data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\n');
@@ -48,6 +56,8 @@ before(async () => {
   - { name: "stall-error", provider: edge, streamIdleTimeoutMs: 150 }
   - { name: "stream-stall", provider: edge, streamIdleTimeoutMs: 150 }
   - { name: "*null*", provider: edge }
+  - { name: "no-trailing-blank", provider: edge, price: { input: 1000, output: 1000 } }
+  - { name: "html-404", provider: edge }
   - { name: slow, provider: slow, price: { input: 1, output: 1 } }`,
     }),
   );
@@ -98,6 +108,30 @@ test('a stream that goes silent is ended by the idle timeout with upstream_timeo
     })(),
     (err: unknown) => err instanceof OpenAI.APIError && (err.error as { code?: string }).code === 'upstream_timeout',
   );
+});
+
+test('a last event without its blank line is still read: exact usage, and [DONE] reaches the client', async () => {
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer gk-test', 'x-request-id': 'no-blank' },
+    body: JSON.stringify({ model: 'no-trailing-blank', messages, stream: true, stream_options: { include_usage: true } }),
+  });
+  const text = await res.text();
+  assert.ok(text.endsWith('data: [DONE]\n\n'), text);
+  const record = await gw.record('no-blank');
+  assert.deepEqual(record.usage, { promptTokens: 100, completionTokens: 50, totalTokens: 150, cachedPromptTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source: 'provider' });
+  assert.equal(record.costUsd, 0.15);
+  assert.equal(record.error, undefined);
+});
+
+test("a provider 4xx that is not an API error (an HTML page) is 502 upstream_error, not passed through", async () => {
+  await assert.rejects(client.chat.completions.create({ model: 'html-404', messages }), (err: unknown) => {
+    assert.ok(err instanceof OpenAI.APIError);
+    assert.equal(err.status, 502);
+    assert.equal(err.code, 'upstream_error');
+    assert.equal((err.error as { upstream_status?: number }).upstream_status, 404);
+    return true;
+  });
 });
 
 test('a client that leaves mid-stream is charged for what was generated', async () => {

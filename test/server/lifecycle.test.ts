@@ -127,6 +127,11 @@ test('--port and PORT override the file; --port wins', async () => {
   const proc = spawnGatehouse(['serve', '--config', file, '--admin-port', '0'], { PORT: '0' });
   const listening = await proc.waitForLog((l) => l.msg === 'gatehouse listening');
   assert.notEqual(new URL(listening.url as string).port, '8080');
+  // The version a running gateway reports is the file's, whatever the overrides.
+  const check = spawnGatehouse(['config', 'check', file]);
+  assert.equal(await check.exited, 0);
+  const ready = (await (await fetch(`${listening.adminUrl as string}/readyz`)).json()) as { configVersion: string };
+  assert.ok(check.logs.some((l) => typeof l.raw === 'string' && l.raw.includes(`(version ${ready.configVersion})`)), JSON.stringify(check.logs));
   proc.child.kill('SIGTERM');
   assert.equal(await proc.exited, 0);
   const bad = spawnGatehouse(['serve', '--config', file, '--port', 'abc']);

@@ -67,8 +67,8 @@ export function chatTextView(body: Record<string, unknown>, onChange: () => void
     }
     if (Array.isArray(m.tool_calls)) {
       for (const call of m.tool_calls as Record<string, unknown>[]) {
-        const fn = call.function as Record<string, unknown> | undefined;
-        if (fn !== undefined && typeof fn.arguments === 'string') slots.push(slot('tool_call', index, fn, 'arguments', onChange));
+        const fn = call.function as Record<string, unknown> | null | undefined;
+        if (fn !== null && typeof fn === 'object' && typeof fn.arguments === 'string') slots.push(slot('tool_call', index, fn, 'arguments', onChange));
       }
     }
   });

@@ -1,4 +1,7 @@
+import { runPhases } from '../../pipeline/chain.js';
 import type { Exchange } from '../../pipeline/exchange.js';
+import { RESPONSE_PHASES } from '../../pipeline/phases.js';
+import type { Logger } from '../../telemetry/logger.js';
 import { costOf } from '../prices/price-table.js';
 import type { Usage } from '../usage.js';
 
@@ -19,4 +22,10 @@ export function costHeader(costUsd: number | undefined): string | undefined {
 
 export function overheadHeader(exchange: Exchange): string {
   return exchange.overheadMs().toFixed(3);
+}
+
+/** The inspect-out and account phases of the route's chain; nothing to do when it has none. */
+export async function runResponsePhases(exchange: Exchange, logger: Logger): Promise<void> {
+  const chain = exchange.route!.chain;
+  if (chain.byPhase.inspectOut.length > 0 || chain.byPhase.account.length > 0) await runPhases(chain, RESPONSE_PHASES, exchange, logger);
 }

@@ -1,9 +1,7 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { GatehouseError } from '../../errors/gatehouse-error.js';
+import { GatehouseError, toGatehouseError } from '../../errors/gatehouse-error.js';
 import type { Exchange } from '../../pipeline/exchange.js';
-import { runPhases } from '../../pipeline/chain.js';
-import { RESPONSE_PHASES } from '../../pipeline/phases.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { readAll, sendAttempt } from '../../routing/attempt.js';
 import type { UpstreamResponse } from '../providers/types.js';
@@ -12,7 +10,7 @@ import { openAIErrorObject } from '../formats/openai-errors.js';
 import { SseSplitter, sseData } from '../sse.js';
 import { countChatPromptTokens, countTextTokens } from '../tokens.js';
 import { estimatedUsage, usageFromOpenAI, type Usage } from '../usage.js';
-import { account, costHeader, overheadHeader } from './account.js';
+import { account, costHeader, overheadHeader, runResponsePhases } from './account.js';
 import { prepareExchange } from './prepare.js';
 import { MAX_UPSTREAM_BODY, parseProviderJson, sendPassthrough, sendProviderJson } from './respond.js';
 
@@ -28,12 +26,19 @@ export async function handleChat(exchange: Exchange, raw: Buffer, res: ServerRes
 
   // The bytes go through untouched unless the model id differs, a policy changed a text slot, or
   // we must ask for streamed usage the client did not ask for (we hide it from them again).
+  const askUsage = exchange.stream && !clientWantsUsage;
   let outBody = body;
-  if (upstreamModel !== requested || (exchange.stream && !clientWantsUsage)) {
+  if (upstreamModel !== requested || askUsage) {
     outBody = { ...body, model: upstreamModel };
-    if (exchange.stream && !clientWantsUsage) outBody.stream_options = { ...(streamOptions ?? {}), include_usage: true };
+    if (askUsage) outBody.stream_options = { ...(streamOptions ?? {}), include_usage: true };
   }
-  const bytes = outBody === body && !exchange.bodyChanged ? raw : Buffer.from(JSON.stringify(outBody));
+  let bytes: Buffer;
+  if (outBody === body && !exchange.bodyChanged) bytes = raw;
+  else if (askUsage && streamOptions === undefined && upstreamModel === requested && !exchange.bodyChanged) {
+    // The common streamed case (SDKs send no stream_options): add the member to the raw bytes
+    // instead of re-serialising the whole conversation.
+    bytes = withLeadingMember(raw, INCLUDE_USAGE_MEMBER);
+  } else bytes = Buffer.from(JSON.stringify(outBody));
 
   const result = await sendAttempt(exchange, route, { operation: 'chat', model: upstreamModel, body: bytes, parsed: outBody });
   if (result.kind === 'passthrough') return sendPassthrough(exchange, res, result.status, result.body);
@@ -47,9 +52,12 @@ export async function handleChat(exchange: Exchange, raw: Buffer, res: ServerRes
   sendProviderJson(exchange, res, buf);
 }
 
-async function runResponsePhases(exchange: Exchange, logger: Logger): Promise<void> {
-  const chain = exchange.route!.chain;
-  if (chain.byPhase.inspectOut.length > 0 || chain.byPhase.account.length > 0) await runPhases(chain, RESPONSE_PHASES, exchange, logger);
+const INCLUDE_USAGE_MEMBER = Buffer.from('"stream_options":{"include_usage":true},');
+
+/** Inserts `member,` right after the opening brace of a JSON object's bytes. */
+function withLeadingMember(json: Buffer, member: Buffer): Buffer {
+  const brace = json.indexOf(0x7b); // '{': the body parsed as an object, so this is its opening brace
+  return Buffer.concat([json.subarray(0, brace + 1), member, json.subarray(brace + 1)]);
 }
 
 interface StreamState {
@@ -100,6 +108,13 @@ async function streamChat(
       if (out.length > 0 && !res.write(out)) await once(res, 'drain', { signal: exchange.abort.signal });
       if (failure !== undefined) break;
     }
+    const last = failure === undefined ? splitter.flush() : undefined;
+    if (last !== undefined) {
+      const relay = relayEvent(last.raw, last.data, state, clientWantsUsage);
+      // An unreadable unterminated last event is a stream cut in the middle of an event.
+      if (relay === false) failure = new GatehouseError('upstream_stream_interrupted', `Provider "${exchange.route!.provider.name}" ended the stream in the middle of an event.`);
+      else if (relay !== '') res.write(relay);
+    }
   } catch (err) {
     // A reset mid-stream is an interrupted stream; a timeout keeps its own, more precise code.
     failure =
@@ -110,10 +125,10 @@ async function streamChat(
     response.dispose();
   }
   const usage = state.usage ?? estimatedUsage(countChatPromptTokens(exchange.body!), countTextTokens(state.text));
-  if (exchange.clientClosed) {
-    // The provider billed for what it generated before the abort: count it.
+  if (exchange.abort.signal.aborted) {
+    // The client left, or shutdown cut the stream: the provider billed for what it generated.
     account(exchange, upstreamModel, usage);
-    throw new GatehouseError('client_closed_request');
+    throw toGatehouseError(exchange.abort.signal.reason);
   }
   if (failure === undefined && !state.done && !state.finished) {
     failure = new GatehouseError('upstream_stream_interrupted', `Provider "${exchange.route!.provider.name}" ended the stream before the response was complete.`);

@@ -5,7 +5,7 @@ import { readAll, sendAttempt } from '../../routing/attempt.js';
 import { embeddingsRequestSchema, embeddingsTextView } from '../formats/openai-chat.js';
 import { countTextTokens } from '../tokens.js';
 import { estimatedUsage, usageFromOpenAI } from '../usage.js';
-import { account } from './account.js';
+import { account, runResponsePhases } from './account.js';
 import { prepareExchange } from './prepare.js';
 import { MAX_UPSTREAM_BODY, parseProviderJson, sendPassthrough, sendProviderJson } from './respond.js';
 
@@ -25,6 +25,7 @@ export async function handleEmbeddings(exchange: Exchange, raw: Buffer, res: Ser
   const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
   const json = parseProviderJson(buf, route.provider.name);
   account(exchange, upstreamModel, usageFromOpenAI(json.usage) ?? estimatedUsage(countInputTokens(body.input), 0));
+  await runResponsePhases(exchange, logger);
   sendProviderJson(exchange, res, buf);
 }
 
