@@ -121,12 +121,14 @@ test('an invalid file at startup: exit 1, the field and reason on stderr, no sta
   assert.doesNotMatch(proc.stderr(), /\n\s+at /);
 });
 
-test('--port and PORT override the file; --port wins', async () => {
+test('--host and PORT override the file; a bad --port is refused', async () => {
   const file = join(dir, 'ports.yaml');
   await writeFile(file, config('  - { name: m, provider: sim }'));
-  const proc = spawnGatehouse(['serve', '--config', file, '--admin-port', '0'], { PORT: '0' });
+  const proc = spawnGatehouse(['serve', '--config', file, '--admin-port', '0', '--host', '127.0.0.2'], { PORT: '0' });
   const listening = await proc.waitForLog((l) => l.msg === 'gatehouse listening');
   assert.notEqual(new URL(listening.url as string).port, '8080');
+  assert.equal(new URL(listening.url as string).hostname, '127.0.0.2', '--host sets the bind address');
+  assert.equal((await fetch(`${listening.url as string}/v1/models`)).status, 401);
   // The version a running gateway reports is the file's, whatever the overrides.
   const check = spawnGatehouse(['config', 'check', file]);
   assert.equal(await check.exited, 0);

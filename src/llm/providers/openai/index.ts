@@ -79,7 +79,9 @@ function createOpenAIStyleProvider(
           headers: res.headers,
           body,
           dispose() {
-            if (!body.destroyed) body.destroy();
+            // Destroying a body that was read to the end would close the connection instead of
+            // returning it to the pool: only an unfinished body is destroyed.
+            if (!body.destroyed && !body.readableEnded) body.destroy();
           },
         };
       } catch (err) {
