@@ -59,8 +59,13 @@ export class Exchange {
   readonly startedAt = Date.now();
   /** performance.now() at the start, for durations. */
   readonly start = performance.now();
-  /** Aborted when the client disconnects or the gateway gives up on the request. */
-  readonly abort = new AbortController();
+  /**
+   * Why the request was cut off from its client (the client left, or shutdown closed the
+   * connection), once that happens. Attempts subscribe with onCancel to stop their provider call.
+   * (Cheaper than an AbortController on every request; attempts create their own.)
+   */
+  cancelled: GatehouseError | undefined;
+  #onCancel: (() => void)[] | undefined;
 
   route: CompiledRoute | undefined;
   /** The model the client asked for. */
@@ -114,6 +119,29 @@ export class Exchange {
   /** Gateway time: everything but waiting on providers. */
   overheadMs(): number {
     return Math.max(0, this.elapsedMs() - this.upstreamMs);
+  }
+
+  /** Marks the request cancelled (once) and tells the subscribers. */
+  cancel(reason: GatehouseError): void {
+    if (this.cancelled !== undefined) return;
+    this.cancelled = reason;
+    const listeners = this.#onCancel;
+    this.#onCancel = undefined;
+    if (listeners !== undefined) for (const listener of listeners) listener();
+  }
+
+  /** Calls `listener` when the request is cancelled (now, if it already is). Returns an unsubscribe. */
+  onCancel(listener: () => void): () => void {
+    if (this.cancelled !== undefined) {
+      listener();
+      return () => undefined;
+    }
+    (this.#onCancel ??= []).push(listener);
+    return () => {
+      const list = this.#onCancel;
+      const i = list === undefined ? -1 : list.indexOf(listener);
+      if (i !== -1) list!.splice(i, 1);
+    };
   }
 
   decide(decision: Decision): void {

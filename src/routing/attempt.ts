@@ -28,13 +28,9 @@ export async function sendAttempt(exchange: Exchange, route: CompiledRoute, inpu
   if (provider.unavailableReason !== undefined) {
     throw new GatehouseError('provider_not_configured', `Model "${exchange.requestedModel}" cannot be served: ${provider.unavailableReason}.`);
   }
-  // One controller per attempt, fed by the client's abort and by our timeouts. (AbortSignal.any
-  // would do the same, at several times the cost per request.)
+  // One controller per attempt, aborted by the request's cancellation and by our timeouts.
   const control = new AbortController();
-  const forwardAbort = (): void => control.abort(exchange.abort.signal.reason);
-  if (exchange.abort.signal.aborted) forwardAbort();
-  else exchange.abort.signal.addEventListener('abort', forwardAbort, { once: true });
-  const release = (): void => exchange.abort.signal.removeEventListener('abort', forwardAbort);
+  const release = exchange.onCancel(() => control.abort(exchange.cancelled));
   const signal = control.signal;
   const attempt = { provider: provider.name, model: input.model, startedMs: exchange.elapsedMs(), durationMs: 0 } as Exchange['attempts'][number];
   exchange.attempts.push(attempt);
@@ -96,6 +92,8 @@ function asUpstreamError(err: unknown, provider: string): GatehouseError {
 /**
  * Wraps the body so that silence longer than the route's stream idle timeout aborts the attempt,
  * and so that time spent waiting on the provider counts as upstream time, not gateway overhead.
+ * A plain iterator with one timer per body (re-armed per read), not an async generator with a
+ * timer per chunk: this runs for every chunk of every response.
  */
 function withIdleTimeout(
   response: UpstreamResponse,
@@ -105,45 +103,66 @@ function withIdleTimeout(
   release: () => void,
   attempt: Exchange['attempts'][number],
 ): UpstreamResponse {
-  const signal = control.signal;
-  let timedOut: GatehouseError | undefined;
+  const provider = route.provider.name;
   const idleMs = route.streamIdleTimeoutMs;
-  const source = response.body;
-  async function* body(): AsyncGenerator<Uint8Array> {
-    const iterator = source[Symbol.asyncIterator]();
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      for (;;) {
-        const started = performance.now();
-        timer = setTimeout(() => {
-          timedOut = new GatehouseError('upstream_timeout', `Provider "${route.provider.name}" sent nothing for ${idleMs} ms.`);
-          control.abort(timedOut);
-          response.dispose();
-        }, idleMs);
-        let next: IteratorResult<Uint8Array>;
-        try {
-          next = await iterator.next();
-        } catch (err) {
-          throw signal.aborted ? asUpstreamError(signal.reason, route.provider.name) : asUpstreamError(err, route.provider.name);
-        } finally {
-          clearTimeout(timer);
-          const waited = performance.now() - started;
-          exchange.upstreamMs += waited;
-          attempt.durationMs += waited;
-        }
-        if (next.done) {
-          // A disposed stream can end quietly; if it was our timeout, say so.
-          if (timedOut !== undefined) throw timedOut;
-          return;
-        }
-        yield next.value;
-      }
-    } finally {
-      release();
-      await iterator.return?.();
-    }
-  }
-  return { status: response.status, headers: response.headers, body: body(), dispose: () => response.dispose() };
+  const source = response.body[Symbol.asyncIterator]();
+  let timedOut: GatehouseError | undefined;
+  let waiting = false;
+  let started = 0;
+  let finished = false;
+  // Only silence while we wait on the provider counts; a slow client is not the provider's fault.
+  const timer = setTimeout(function onIdle() {
+    if (!waiting) return void timer.refresh();
+    timedOut = new GatehouseError('upstream_timeout', `Provider "${provider}" sent nothing for ${idleMs} ms.`);
+    control.abort(timedOut);
+    response.dispose();
+  }, idleMs);
+  timer.unref();
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    release();
+  };
+  const waited = (): void => {
+    waiting = false;
+    const ms = performance.now() - started;
+    exchange.upstreamMs += ms;
+    attempt.durationMs += ms;
+  };
+  const iterator: AsyncIterableIterator<Uint8Array> = {
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+    next() {
+      if (finished) return Promise.resolve({ done: true, value: undefined });
+      waiting = true;
+      started = performance.now();
+      timer.refresh();
+      return source.next().then(
+        (result) => {
+          waited();
+          if (result.done === true) {
+            finish();
+            // A disposed stream can end quietly; if it was our timeout, say so.
+            if (timedOut !== undefined) throw timedOut;
+          }
+          return result;
+        },
+        (err: unknown) => {
+          waited();
+          finish();
+          throw control.signal.aborted ? asUpstreamError(control.signal.reason, provider) : asUpstreamError(err, provider);
+        },
+      );
+    },
+    async return() {
+      finish();
+      await source.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+  return { status: response.status, headers: response.headers, body: iterator, dispose: () => response.dispose() };
 }
 
 /** Reads a body up to `limit` bytes, then disposes of the rest. */

@@ -74,10 +74,10 @@ async function handle(state: DataPlaneState, req: IncomingMessage, res: ServerRe
   res.on('close', () => {
     if (res.writableFinished) return;
     if (state.closingConnections()) {
-      exchange.abort.abort(new GatehouseError('gateway_shutdown'));
+      exchange.cancel(new GatehouseError('gateway_shutdown'));
     } else {
       exchange.clientClosed = true;
-      exchange.abort.abort(new GatehouseError('client_closed_request'));
+      exchange.cancel(new GatehouseError('client_closed_request'));
     }
   });
   try {
@@ -91,7 +91,7 @@ async function handle(state: DataPlaneState, req: IncomingMessage, res: ServerRe
   } catch (err) {
     const error = toGatehouseError(err);
     exchange.error = error;
-    if (!exchange.abort.signal.aborted) sendError(exchange, req, res, error);
+    if (exchange.cancelled === undefined) sendError(exchange, req, res, error);
   } finally {
     recordExchange(exchange, req.method ?? '', path, logger);
     runtime.release();

@@ -1,6 +1,5 @@
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { GatehouseError, toGatehouseError } from '../../errors/gatehouse-error.js';
+import { GatehouseError } from '../../errors/gatehouse-error.js';
 import type { Exchange } from '../../pipeline/exchange.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { readAll, sendAttempt } from '../../routing/attempt.js';
@@ -50,6 +49,19 @@ export async function handleChat(exchange: Exchange, raw: Buffer, res: ServerRes
   account(exchange, upstreamModel, usage);
   await runResponsePhases(exchange, logger);
   sendProviderJson(exchange, res, buf);
+}
+
+/** Resolves when the client has taken the buffered data, or is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 const INCLUDE_USAGE_MEMBER = Buffer.from('"stream_options":{"include_usage":true},');
@@ -105,10 +117,10 @@ async function streamChat(
         }
         out += relay;
       }
-      if (out.length > 0 && !res.write(out)) await once(res, 'drain', { signal: exchange.abort.signal });
-      if (failure !== undefined) break;
+      if (out.length > 0 && !res.write(out)) await drained(res);
+      if (failure !== undefined || exchange.cancelled !== undefined) break;
     }
-    const last = failure === undefined ? splitter.flush() : undefined;
+    const last = failure === undefined && exchange.cancelled === undefined ? splitter.flush() : undefined;
     if (last !== undefined) {
       const relay = relayEvent(last.raw, last.data, state, clientWantsUsage);
       // An unreadable unterminated last event is a stream cut in the middle of an event.
@@ -125,10 +137,10 @@ async function streamChat(
     response.dispose();
   }
   const usage = state.usage ?? estimatedUsage(countChatPromptTokens(exchange.body!), countTextTokens(state.text));
-  if (exchange.abort.signal.aborted) {
+  if (exchange.cancelled !== undefined) {
     // The client left, or shutdown cut the stream: the provider billed for what it generated.
     account(exchange, upstreamModel, usage);
-    throw toGatehouseError(exchange.abort.signal.reason);
+    throw exchange.cancelled;
   }
   if (failure === undefined && !state.done && !state.finished) {
     failure = new GatehouseError('upstream_stream_interrupted', `Provider "${exchange.route!.provider.name}" ended the stream before the response was complete.`);
