@@ -1,24 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Runtime } from '../../src/config/runtime.js';
-import { configSchema } from '../../src/config/schema.js';
+import { describe, it } from 'node:test';
 import { GatehouseError } from '../../src/errors/gatehouse-error.js';
 import { compileChain, runPhases } from '../../src/pipeline/chain.js';
 import { Exchange, type Decision } from '../../src/pipeline/exchange.js';
 import { REQUEST_PHASES, RESPONSE_PHASES } from '../../src/pipeline/phases.js';
 import type { Hook, HookPhase, PolicyInstance, Verdict } from '../../src/pipeline/policy.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { useEmptyRuntime } from '../support/runtime.js';
 
 const logger = createLogger('silent');
-let runtime: Runtime;
-before(() => {
-  runtime = new Runtime(configSchema.parse({}));
-});
-after(async () => {
-  await runtime.close();
-});
+const runtime = useEmptyRuntime();
 
-const exchange = (): Exchange => new Exchange('req-chain-test', 'chat', runtime, { authorization: 'Bearer x' });
+const exchange = (): Exchange => new Exchange('req-chain-test', 'chat', runtime.current, { authorization: 'Bearer x' });
 
 function policy(name: string, hooks: Partial<Record<HookPhase, Hook>>, options: { enforce?: boolean; failMode?: 'open' | 'closed' } = {}): PolicyInstance {
   return { name, enforce: options.enforce ?? true, failMode: options.failMode ?? 'closed', hooks };

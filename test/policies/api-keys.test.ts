@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { after, before, describe, it } from 'node:test';
-import { Runtime } from '../../src/config/runtime.js';
-import { configSchema } from '../../src/config/schema.js';
+import { describe, it } from 'node:test';
 import { GatehouseError } from '../../src/errors/gatehouse-error.js';
 import { compileChain, runPhases } from '../../src/pipeline/chain.js';
 import { Exchange } from '../../src/pipeline/exchange.js';
@@ -12,15 +10,10 @@ import { REQUEST_PHASES } from '../../src/pipeline/phases.js';
 import { accessPolicy } from '../../src/policies/access/index.js';
 import { apiKeysPolicy, presentedKey } from '../../src/policies/api-keys/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { useEmptyRuntime } from '../support/runtime.js';
 
 const logger = createLogger('silent');
-let runtime: Runtime;
-before(() => {
-  runtime = new Runtime(configSchema.parse({}));
-});
-after(async () => {
-  await runtime.close();
-});
+const runtime = useEmptyRuntime();
 
 const hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -40,7 +33,7 @@ function chain(keysConfig: unknown = KEYS, accessConfig: unknown = {}) {
 }
 
 function exchange(headers: IncomingHttpHeaders, model = 'gpt-4o-mini'): Exchange {
-  const ex = new Exchange('req-keys-test', 'chat', runtime, headers);
+  const ex = new Exchange('req-keys-test', 'chat', runtime.current, headers);
   ex.requestedModel = model;
   return ex;
 }
@@ -82,7 +75,7 @@ describe('api-keys: reading the key', () => {
   });
 
   it('reads nothing from an empty or keyless header', () => {
-    const read = (headers: IncomingHttpHeaders) => presentedKey(new Exchange('r', 'chat', runtime, headers));
+    const read = (headers: IncomingHttpHeaders) => presentedKey(new Exchange('r', 'chat', runtime.current, headers));
     assert.equal(read({}), undefined);
     assert.equal(read({ authorization: 'Bearer ' }), undefined);
     assert.equal(read({ authorization: 'Bearer    ' }), undefined);
