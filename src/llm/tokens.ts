@@ -2,12 +2,42 @@
  * Token counting for when a provider does not report usage (a cut stream, an OpenAI-compatible
  * server without usage) and for the simulated provider. Uses the o200k_base encoding (GPT-4o and
  * later); for other model families it is an estimate, and usage records say so via `estimated`.
+ *
+ * The encoding costs ~70 MB of memory and ~0.3 s to load, so it is loaded on first use (or by
+ * warmTokenizer()), never by a gateway whose providers always report usage.
  */
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
+
+interface Encoding {
+  countTokens(text: string): number;
+  encode(text: string): number[];
+  decode(tokens: number[]): string;
+}
+
+const require = createRequire(import.meta.url);
+let encoding: Encoding | undefined;
+
+function o200k(): Encoding {
+  encoding ??= require('gpt-tokenizer/encoding/o200k_base') as Encoding;
+  return encoding;
+}
+
+/** Loads the encoding now, so the first request that needs it does not pay for it. */
+export function warmTokenizer(): void {
+  o200k();
+}
 
 export function countTextTokens(text: string): number {
   if (text.length === 0) return 0;
-  return countTokens(text);
+  return o200k().countTokens(text);
+}
+
+/** The text cut to at most `maxTokens` tokens; `cut` says whether anything was removed. */
+export function capTokens(text: string, maxTokens: number | undefined): { text: string; cut: boolean } {
+  if (maxTokens === undefined) return { text, cut: false };
+  const tokens = o200k().encode(text);
+  if (tokens.length <= maxTokens) return { text, cut: false };
+  return { text: o200k().decode(tokens.slice(0, maxTokens)), cut: true };
 }
 
 /**

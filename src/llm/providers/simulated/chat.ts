@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { countChatPromptTokens, countTextTokens, contentText } from '../../tokens.js';
-import { capTokens, generateText, hexFrom, prng, promptWords, seedFrom, valueForSchema } from './generate.js';
+import { capTokens } from '../../tokens.js';
+import { generateText, hexFrom, prng, promptWords, seedFrom, valueForSchema } from './generate.js';
 import type { ChatRequest } from './request.js';
 import { sleep } from './response.js';
 

@@ -3,7 +3,6 @@
  * list, exact token caps, and tool-call arguments built from a JSON Schema. Same seed, same output.
  */
 import { createHash } from 'node:crypto';
-import { decode, encode } from 'gpt-tokenizer/encoding/o200k_base';
 
 export type Random = () => number;
 
@@ -75,13 +74,6 @@ export function generateText(random: Random, targetTokens: number): string {
   return sentences.join(' ');
 }
 
-/** The text cut to at most `maxTokens` o200k tokens; `cut` says whether anything was removed. */
-export function capTokens(text: string, maxTokens: number | undefined): { text: string; cut: boolean } {
-  if (maxTokens === undefined) return { text, cut: false };
-  const tokens = encode(text);
-  if (tokens.length <= maxTokens) return { text, cut: false };
-  return { text: decode(tokens.slice(0, maxTokens)), cut: true };
-}
 
 /** Word-like runs of the prompt, for string arguments that look related to what was asked. */
 export function promptWords(text: string, exclude: ReadonlySet<string>): string[] {

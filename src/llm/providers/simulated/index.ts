@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { GatehouseError } from '../../../errors/gatehouse-error.js';
 import { classifyOpenAICompatibleError } from '../openai-compatible-errors.js';
+import { warmTokenizer } from '../../tokens.js';
 import type { Provider, ProviderModule, UpstreamRequest, UpstreamResponse } from '../types.js';
 import { chatCompletion, chatStream, planChat } from './chat.js';
 import { embeddingsResponse } from './embeddings.js';
@@ -75,6 +76,8 @@ export interface SimulatedProviderOptions {
 }
 
 export function createSimulatedProvider(name: string, config: SimulatedConfig, options: SimulatedProviderOptions = {}): Provider {
+  // Every simulated answer counts tokens: load the encoding now rather than on the first request.
+  warmTokenizer();
   const random = options.random ?? Math.random;
   return {
     name,

@@ -1,0 +1,197 @@
+// Turns the rounds' raw figures into the tables and the target verdicts `npm run bench` prints.
+
+const median = (xs) => {
+  const s = xs.filter((x) => x !== undefined && x !== null && Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return undefined;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const sum = (xs) => xs.reduce((a, b) => a + (b ?? 0), 0);
+
+/** Median over rounds per figure; CPU per request from the totals (less tick quantisation). */
+export function aggregatePlain(rounds) {
+  if (!rounds?.length) return undefined;
+  const requests = sum(rounds.map((r) => r.requests));
+  const hasCpu = rounds.every((r) => r.cpuS !== undefined);
+  return {
+    rps: median(rounds.map((r) => r.rps)),
+    p50: median(rounds.map((r) => r.p50)),
+    p99: median(rounds.map((r) => r.p99)),
+    requests,
+    cpuUs: hasCpu && requests > 0 ? (sum(rounds.map((r) => r.cpuS)) / requests) * 1e6 : undefined,
+    rss: rounds.some((r) => r.rss !== undefined) ? Math.max(...rounds.map((r) => r.rss ?? 0)) : undefined,
+    errors: sum(rounds.map((r) => r.errors)),
+    errorSample: rounds.find((r) => r.errorSample)?.errorSample,
+    rounds: rounds.length,
+  };
+}
+
+export function aggregateStream(rounds) {
+  if (!rounds?.length) return undefined;
+  const streams = sum(rounds.map((r) => r.streams));
+  const hasCpu = rounds.every((r) => r.cpuS !== undefined);
+  return {
+    sps: median(rounds.map((r) => r.sps)),
+    ttfbP50: median(rounds.map((r) => r.ttfbP50)),
+    ttfbP99: median(rounds.map((r) => r.ttfbP99)),
+    totalP50: median(rounds.map((r) => r.totalP50)),
+    chunksPerS: median(rounds.map((r) => r.chunksPerS)),
+    chunksPerStream: streams > 0 ? sum(rounds.map((r) => r.chunks)) / streams : undefined,
+    streams,
+    cpuUs: hasCpu && streams > 0 ? (sum(rounds.map((r) => r.cpuS)) / streams) * 1e6 : undefined,
+    rss: rounds.some((r) => r.rss !== undefined) ? Math.max(...rounds.map((r) => r.rss ?? 0)) : undefined,
+    errors: sum(rounds.map((r) => r.errors)),
+    errorSample: rounds.find((r) => r.errorSample)?.errorSample,
+    rounds: rounds.length,
+  };
+}
+
+const ok = (x) => x !== undefined && x !== null && Number.isFinite(x);
+const fInt = (x) => (ok(x) ? String(Math.round(x)) : '—');
+const fMs = (x) => (ok(x) ? (x < 10 ? x.toFixed(3) : x < 100 ? x.toFixed(2) : x.toFixed(1)) : '—');
+const fRatio = (a, b) => (ok(a) && ok(b) && b > 0 ? (a / b).toFixed(2) : '—');
+const fAdded = (a, b) => (ok(a) && ok(b) ? `${a - b >= 0 ? '+' : ''}${(a - b).toFixed(3)}` : '—');
+const fMb = (x) => (ok(x) ? x.toFixed(0) : '—');
+
+function table(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
+  const sep = '|' + widths.map((w, i) => (i < 2 ? ':' : '-') + '-'.repeat(w) + (i < 2 ? '-' : ':')).join('|') + '|';
+  return [line(header), sep, ...rows.map(line)].join('\n');
+}
+
+function notes(agg, failure) {
+  if (failure) return `FAILED: ${failure.length > 48 ? `${failure.slice(0, 48)}… (below)` : failure}`;
+  if (!agg) return 'not measured';
+  if (agg.errors > 0) return `${agg.errors} errors (${agg.errorSample ?? 'non-2xx/socket'})`;
+  return '';
+}
+
+/** results: { [conns]: { [scenario]: aggregate } }; failures: { [scenario]: reason } */
+export function plainTable(levels, scenarios, results, failures) {
+  const header = ['conns', 'scenario', 'req/s', '÷bare', '÷direct', 'p50 ms', '÷bare', '÷direct', 'p99 ms', '÷bare', '÷direct', 'CPU µs/req', '÷bare', 'RSS MB', 'notes'];
+  const rows = [];
+  for (const c of levels) {
+    const bare = results[c]?.['bare-proxy'];
+    const direct = results[c]?.direct;
+    for (const s of scenarios) {
+      const a = results[c]?.[s.name];
+      const fail = failures[s.name];
+      if (!a) {
+        rows.push([c, s.name, '—', '—', '—', '—', '—', '—', '—', '—', '—', '—', '—', '—', notes(a, fail)]);
+        continue;
+      }
+      rows.push([
+        c, s.name,
+        fInt(a.rps), fRatio(a.rps, bare?.rps), fRatio(a.rps, direct?.rps),
+        fMs(a.p50), fRatio(a.p50, bare?.p50), fRatio(a.p50, direct?.p50),
+        fMs(a.p99), fRatio(a.p99, bare?.p99), fRatio(a.p99, direct?.p99),
+        fInt(a.cpuUs), fRatio(a.cpuUs, bare?.cpuUs), fMb(a.rss), notes(a),
+      ]);
+    }
+  }
+  return table(header, rows);
+}
+
+export function streamTable(levels, scenarios, results, failures) {
+  const header = ['conns', 'scenario', 'streams/s', '÷bare', 'TTFB p50 ms', '+direct ms', '+bare ms', 'TTFB p99 ms', '÷bare', 'chunks/s', '÷bare', '÷direct', 'CPU µs/stream', '÷bare', 'RSS MB', 'notes'];
+  const rows = [];
+  for (const c of levels) {
+    const bare = results[c]?.['bare-proxy'];
+    const direct = results[c]?.direct;
+    for (const s of scenarios) {
+      const a = results[c]?.[s.name];
+      const fail = failures[s.name];
+      if (!a) {
+        rows.push([c, s.name, '—', '—', '—', '—', '—', '—', '—', '—', '—', '—', '—', '—', '—', notes(a, fail)]);
+        continue;
+      }
+      rows.push([
+        c, s.name,
+        fInt(a.sps), fRatio(a.sps, bare?.sps),
+        fMs(a.ttfbP50), fAdded(a.ttfbP50, direct?.ttfbP50), fAdded(a.ttfbP50, bare?.ttfbP50),
+        fMs(a.ttfbP99), fRatio(a.ttfbP99, bare?.ttfbP99),
+        fInt(a.chunksPerS), fRatio(a.chunksPerS, bare?.chunksPerS), fRatio(a.chunksPerS, direct?.chunksPerS),
+        fInt(a.cpuUs), fRatio(a.cpuUs, bare?.cpuUs), fMb(a.rss), notes(a),
+      ]);
+    }
+  }
+  return table(header, rows);
+}
+
+/**
+ * The issue's targets, from the same run. Throughput and CPU targets are read at `loadedConns`
+ * (32: every core busy, no queueing in the pools); latency targets at one idle connection.
+ */
+export function targets({ plain, stream, failures, loadedConns = 32, rssLimitMb = 150 }) {
+  const out = [];
+  const verdict = (name, value, pass, missing) =>
+    out.push({ name, value: missing ?? value, pass: missing ? null : pass });
+  const P = (c, s) => plain[c]?.[s];
+  const S = (c, s) => stream[c]?.[s];
+  const why = (...names) => {
+    for (const n of names) if (failures[n]) return `n/a: ${n} ${failures[n]}`;
+    return 'n/a: not measured';
+  };
+
+  let g = P(loadedConns, 'gatehouse');
+  let b = P(loadedConns, 'bare-proxy');
+  verdict(
+    `no-policy gateway CPU/req ≤ 1.2× bare proxy (plain, ${loadedConns} conns)`,
+    ok(g?.cpuUs) && ok(b?.cpuUs) ? `${fInt(g.cpuUs)} vs ${fInt(b.cpuUs)} µs = ${fRatio(g.cpuUs, b.cpuUs)}×` : undefined,
+    ok(g?.cpuUs) && ok(b?.cpuUs) && g.cpuUs <= 1.2 * b.cpuUs,
+    ok(g?.cpuUs) && ok(b?.cpuUs) ? undefined : why('gatehouse', 'bare-proxy'),
+  );
+  verdict(
+    `no-policy gateway throughput ≥ 85% of bare proxy (plain, ${loadedConns} conns)`,
+    ok(g?.rps) && ok(b?.rps) ? `${fInt(g.rps)} vs ${fInt(b.rps)} req/s = ${((100 * g.rps) / b.rps).toFixed(0)}%` : undefined,
+    ok(g?.rps) && ok(b?.rps) && g.rps >= 0.85 * b.rps,
+    ok(g?.rps) && ok(b?.rps) ? undefined : why('gatehouse', 'bare-proxy'),
+  );
+  const gp = P(loadedConns, 'gatehouse-prod');
+  verdict(
+    `production set CPU/req ≤ 2× bare proxy (plain, ${loadedConns} conns)`,
+    ok(gp?.cpuUs) && ok(b?.cpuUs) ? `${fInt(gp.cpuUs)} vs ${fInt(b.cpuUs)} µs = ${fRatio(gp.cpuUs, b.cpuUs)}×` : undefined,
+    ok(gp?.cpuUs) && ok(b?.cpuUs) && gp.cpuUs <= 2 * b.cpuUs,
+    ok(gp?.cpuUs) && ok(b?.cpuUs) ? undefined : why('gatehouse-prod', 'bare-proxy'),
+  );
+  const pk = P(loadedConns, 'portkey');
+  verdict(
+    `≥ 10× Portkey's throughput (plain, ${loadedConns} conns)`,
+    ok(g?.rps) && ok(pk?.rps) ? `${fInt(g.rps)} vs ${fInt(pk.rps)} req/s = ${fRatio(g.rps, pk.rps)}×` : undefined,
+    ok(g?.rps) && ok(pk?.rps) && g.rps >= 10 * pk.rps,
+    ok(g?.rps) && ok(pk?.rps) ? undefined : why('portkey', 'gatehouse'),
+  );
+  g = P(1, 'gatehouse');
+  const d = P(1, 'direct');
+  verdict(
+    'p50 added over direct ≤ 0.2 ms (plain, 1 idle conn)',
+    ok(g?.p50) && ok(d?.p50) ? `${fMs(g.p50)} − ${fMs(d.p50)} = ${fAdded(g.p50, d.p50)} ms` : undefined,
+    ok(g?.p50) && ok(d?.p50) && g.p50 - d.p50 <= 0.2,
+    ok(g?.p50) && ok(d?.p50) ? undefined : why('gatehouse'),
+  );
+  const gs = S(1, 'gatehouse');
+  const ds = S(1, 'direct');
+  verdict(
+    'streaming adds ≤ 0.5 ms to TTFB (p50, 1 conn)',
+    ok(gs?.ttfbP50) && ok(ds?.ttfbP50) ? `${fMs(gs.ttfbP50)} − ${fMs(ds.ttfbP50)} = ${fAdded(gs.ttfbP50, ds.ttfbP50)} ms` : undefined,
+    ok(gs?.ttfbP50) && ok(ds?.ttfbP50) && gs.ttfbP50 - ds.ttfbP50 <= 0.5,
+    ok(gs?.ttfbP50) && ok(ds?.ttfbP50) ? undefined : why('gatehouse'),
+  );
+  let maxRss;
+  for (const res of [plain, stream])
+    for (const byName of Object.values(res))
+      for (const [name, a] of Object.entries(byName))
+        if (name.startsWith('gatehouse') && ok(a?.rss)) maxRss = Math.max(maxRss ?? 0, a.rss);
+  verdict(
+    `RSS ≤ ${rssLimitMb} MB under load (largest sample, any Gatehouse scenario)`,
+    ok(maxRss) ? `${fMb(maxRss)} MB` : undefined,
+    ok(maxRss) && maxRss <= rssLimitMb,
+    ok(maxRss) ? undefined : why('gatehouse'),
+  );
+  return out;
+}
+
+export function targetLines(list) {
+  return list.map((t) => `- ${t.pass === null ? 'N/A ' : t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.value}`).join('\n');
+}

@@ -1,0 +1,31 @@
+// The scenarios `npm run bench` measures, side by side, in this order (reversed every other round).
+// Adding one = a config file in bench/configs/ + one entry here (see bench/README.md).
+//
+//   name     row label, and the name targets and --only refer to
+//   target   what answers: 'mock' (direct), 'bare-proxy', 'gatehouse' (needs `config`), 'portkey'
+//   config   for 'gatehouse': a file in bench/configs/ (${BENCH_UPSTREAM} is the mock's /v1 URL)
+//   headers  extra request headers; "{upstream}" is replaced by the mock's /v1 URL
+//   what     one line for the README and RESULTS.md
+export const SCENARIOS = [
+  { name: 'direct', target: 'mock', what: 'straight to the mock upstream: the reference' },
+  { name: 'bare-proxy', target: 'bare-proxy', what: 'node:http + undici Pool, bytes passed through: the floor' },
+  {
+    name: 'gatehouse',
+    target: 'gatehouse',
+    config: 'gatehouse-no-policies.yaml',
+    what: 'Gatehouse, no policies',
+  },
+  {
+    name: 'gatehouse-prod',
+    target: 'gatehouse',
+    config: 'gatehouse-production.yaml',
+    headers: { authorization: 'Bearer gk-bench' },
+    what: 'Gatehouse, production set (today: api-keys)',
+  },
+  {
+    name: 'portkey',
+    target: 'portkey',
+    headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': '{upstream}', authorization: 'Bearer sk-bench' },
+    what: '@portkey-ai/gateway from the npm registry, provider openai with a custom host',
+  },
+];
