@@ -453,12 +453,17 @@ async function measure(run) {
     targetLines(verdicts),
     '',
   ].join('\n');
+  publish(md);
+  return 0;
+}
+
+/** Prints a result table and, unless --no-results, appends it to bench/RESULTS.md. */
+function publish(md) {
   console.log('\n' + md);
   if (!opt['no-results']) {
     appendFileSync(join(BENCH, 'RESULTS.md'), '\n' + md);
     log('appended to bench/RESULTS.md');
   }
-  return 0;
 }
 
 function failureNotes(failures) {
@@ -591,10 +596,6 @@ async function soak(run) {
     `- ${verdict(maxRss <= 150)}  RSS ≤ 150 MB: largest sample ${maxRss.toFixed(1)} MB`,
     '',
   ].join('\n');
-  console.log('\n' + md);
-  if (!opt['no-results']) {
-    appendFileSync(join(BENCH, 'RESULTS.md'), '\n' + md);
-    log('appended to bench/RESULTS.md');
-  }
+  publish(md);
   return 0;
 }
