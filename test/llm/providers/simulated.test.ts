@@ -384,6 +384,24 @@ describe('simulated provider: faults', () => {
     }
   });
 
+  it('holds the first streamed chunk for ttftMs and paces tokens at tokensPerSecond', async () => {
+    const ttft = provider({ ttftMs: 60_000 });
+    const controller = new AbortController();
+    const response = await ttft.send(request(chat('x', { stream: true }), { signal: controller.signal }));
+    const first = response.body[Symbol.asyncIterator]().next();
+    assert.equal(await isPending(first), true, 'headers came at once, the first chunk waits for ttftMs');
+    controller.abort(new Error('done'));
+    assert.deepEqual(await first, { done: true, value: undefined });
+
+    // 40 tokens/s over a ~24-token answer: the stream takes about 0.6 s, never much less.
+    const paced = provider({ tokensPerSecond: 40, outputTokens: 24 });
+    const started = performance.now();
+    const data = await events(await paced.send(request(chat('pace me', { stream: true, stream_options: { include_usage: true } }))));
+    const elapsed = performance.now() - started;
+    const tokens = (chunkData(data).at(-1)!.usage as { completion_tokens: number }).completion_tokens;
+    assert.ok(elapsed >= ((tokens - 1) / 40) * 1000 * 0.9, `${tokens} tokens in ${elapsed.toFixed(0)} ms`);
+  });
+
   it('stops a paced stream on abort and on dispose, clearing its timer', async () => {
     for (const stop of ['abort', 'dispose'] as const) {
       const controller = new AbortController();
