@@ -8,17 +8,19 @@ const median = (xs) => {
 };
 const sum = (xs) => xs.reduce((a, b) => a + (b ?? 0), 0);
 
-/** Median over rounds per figure; CPU per request from the totals (less tick quantisation). */
-export function aggregatePlain(rounds) {
+/**
+ * Median over rounds of each figure in `medians`; CPU per unit (request or stream, counted by
+ * `unit`) from the totals, which quantises less than a median of per-round figures.
+ */
+function aggregate(rounds, unit, medians, extra = () => ({})) {
   if (!rounds?.length) return undefined;
-  const requests = sum(rounds.map((r) => r.requests));
+  const count = sum(rounds.map((r) => r[unit]));
   const hasCpu = rounds.every((r) => r.cpuS !== undefined);
   return {
-    rps: median(rounds.map((r) => r.rps)),
-    p50: median(rounds.map((r) => r.p50)),
-    p99: median(rounds.map((r) => r.p99)),
-    requests,
-    cpuUs: hasCpu && requests > 0 ? (sum(rounds.map((r) => r.cpuS)) / requests) * 1e6 : undefined,
+    ...Object.fromEntries(medians.map((k) => [k, median(rounds.map((r) => r[k]))])),
+    ...extra(count),
+    [unit]: count,
+    cpuUs: hasCpu && count > 0 ? (sum(rounds.map((r) => r.cpuS)) / count) * 1e6 : undefined,
     rss: rounds.some((r) => r.rss !== undefined) ? Math.max(...rounds.map((r) => r.rss ?? 0)) : undefined,
     errors: sum(rounds.map((r) => r.errors)),
     errorSample: rounds.find((r) => r.errorSample)?.errorSample,
@@ -26,25 +28,12 @@ export function aggregatePlain(rounds) {
   };
 }
 
-export function aggregateStream(rounds) {
-  if (!rounds?.length) return undefined;
-  const streams = sum(rounds.map((r) => r.streams));
-  const hasCpu = rounds.every((r) => r.cpuS !== undefined);
-  return {
-    sps: median(rounds.map((r) => r.sps)),
-    ttfbP50: median(rounds.map((r) => r.ttfbP50)),
-    ttfbP99: median(rounds.map((r) => r.ttfbP99)),
-    totalP50: median(rounds.map((r) => r.totalP50)),
-    chunksPerS: median(rounds.map((r) => r.chunksPerS)),
+export const aggregatePlain = (rounds) => aggregate(rounds, 'requests', ['rps', 'p50', 'p99']);
+
+export const aggregateStream = (rounds) =>
+  aggregate(rounds, 'streams', ['sps', 'ttfbP50', 'ttfbP99', 'totalP50', 'chunksPerS'], (streams) => ({
     chunksPerStream: streams > 0 ? sum(rounds.map((r) => r.chunks)) / streams : undefined,
-    streams,
-    cpuUs: hasCpu && streams > 0 ? (sum(rounds.map((r) => r.cpuS)) / streams) * 1e6 : undefined,
-    rss: rounds.some((r) => r.rss !== undefined) ? Math.max(...rounds.map((r) => r.rss ?? 0)) : undefined,
-    errors: sum(rounds.map((r) => r.errors)),
-    errorSample: rounds.find((r) => r.errorSample)?.errorSample,
-    rounds: rounds.length,
-  };
-}
+  }));
 
 const ok = (x) => x !== undefined && x !== null && Number.isFinite(x);
 const fInt = (x) => (ok(x) ? String(Math.round(x)) : '—');

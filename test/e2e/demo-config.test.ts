@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
+import { expectApiError } from '../support/openai-assert.js';
 import { startGateway, type Gateway } from '../../src/server/gateway.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { startMockOpenAI, type MockUpstream } from '../support/mock-openai-upstream.js';
@@ -33,10 +34,7 @@ describe('the demo configuration without any provider key', () => {
 
   test('OpenAI models answer 503 provider_not_configured and are not listed', async () => {
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'gk-demo', maxRetries: 0 });
-    await assert.rejects(
-      client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
-      (err: unknown) => err instanceof OpenAI.APIError && err.status === 503 && err.code === 'provider_not_configured',
-    );
+    await expectApiError(client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }), 503, 'provider_not_configured');
     const ids = [];
     for await (const m of client.models.list()) ids.push(m.id);
     assert.deepEqual(ids.sort(), ['demo', 'demo-echo', 'demo-embed']);

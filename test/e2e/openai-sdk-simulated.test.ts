@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
+import { expectApiError, expectStreamError } from '../support/openai-assert.js';
 import { startTestGateway, testConfig, type TestGateway } from '../support/gateway.js';
 
 const TOOLS: OpenAI.Chat.Completions.ChatCompletionTool[] = [
@@ -241,10 +242,7 @@ describe('errors through the SDK error classes', () => {
   });
 
   test('a dropped connection is 502 upstream_unreachable', async () => {
-    await assert.rejects(
-      client.chat.completions.create({ model: 'sim-chat', messages: ask('hi') }, { headers: { 'x-gatehouse-simulate': 'drop' } }),
-      (err: unknown) => err instanceof OpenAI.APIError && err.status === 502 && err.code === 'upstream_unreachable',
-    );
+    await expectApiError(client.chat.completions.create({ model: 'sim-chat', messages: ask('hi') }, { headers: { 'x-gatehouse-simulate': 'drop' } }), 502, 'upstream_unreachable');
   });
 
   test('a stream cut mid-way ends with an in-band error the SDK raises', async () => {
@@ -252,17 +250,7 @@ describe('errors through the SDK error classes', () => {
       { model: 'sim-chat', messages: ask('a long answer please'), stream: true },
       { headers: { 'x-gatehouse-simulate': 'stream_cut; after=2' } },
     );
-    let received = '';
-    await assert.rejects(
-      (async () => {
-        for await (const chunk of stream) received += chunk.choices[0]?.delta.content ?? '';
-      })(),
-      (err: unknown) => {
-        assert.ok(err instanceof OpenAI.APIError);
-        assert.equal((err.error as { code?: string }).code, 'upstream_stream_interrupted');
-        return true;
-      },
-    );
+    const received = await expectStreamError(stream, 'upstream_stream_interrupted');
     assert.ok(received.length > 0, 'the chunks before the cut were delivered');
   });
 
@@ -271,11 +259,6 @@ describe('errors through the SDK error classes', () => {
       { model: 'sim-chat', messages: ask('hello'), stream: true },
       { headers: { 'x-gatehouse-simulate': 'stream_corrupt; after=1' } },
     );
-    await assert.rejects(
-      (async () => {
-        for await (const _ of stream) void _;
-      })(),
-      (err: unknown) => err instanceof OpenAI.APIError && (err.error as { code?: string }).code === 'upstream_invalid_response',
-    );
+    await expectStreamError(stream, 'upstream_invalid_response');
   });
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
+import { expectApiError, expectStreamError } from '../support/openai-assert.js';
 import { startMockOpenAI, type MockUpstream } from '../support/mock-openai-upstream.js';
 import { startTestGateway, testConfig, type TestGateway } from '../support/gateway.js';
 
@@ -124,13 +125,7 @@ describe('usage and cost', () => {
 
   test('a cut stream ends in an in-band error; its usage is estimated, not lost', async () => {
     const { data: stream, response } = await client.chat.completions.create({ model: 'mock-cut', messages, stream: true }).withResponse();
-    let text = '';
-    await assert.rejects(
-      (async () => {
-        for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-      })(),
-      (err: unknown) => err instanceof OpenAI.APIError && (err.error as { code?: string }).code === 'upstream_stream_interrupted',
-    );
+    const text = await expectStreamError(stream, 'upstream_stream_interrupted');
     assert.ok(text.length > 0);
     const record = await gw.record(response.headers.get('x-request-id')!);
     const usage = record.usage as { source: string; completionTokens: number; promptTokens: number };
@@ -184,19 +179,19 @@ describe('provider failures', () => {
   });
 
   test("401 from the provider is the gateway's credentials: 502 upstream_auth_failed", async () => {
-    await assert.rejects(client.chat.completions.create({ model: 'mock-error-401', messages }), (err: unknown) => err instanceof OpenAI.APIError && err.status === 502 && err.code === 'upstream_auth_failed');
+    await expectApiError(client.chat.completions.create({ model: 'mock-error-401', messages }), 502, 'upstream_auth_failed');
   });
 
   test('a body that is not JSON → 502 upstream_invalid_response', async () => {
-    await assert.rejects(client.chat.completions.create({ model: 'mock-invalid-json', messages }), (err: unknown) => err instanceof OpenAI.APIError && err.status === 502 && err.code === 'upstream_invalid_response');
+    await expectApiError(client.chat.completions.create({ model: 'mock-invalid-json', messages }), 502, 'upstream_invalid_response');
   });
 
   test('no answer within the route timeout → 504 upstream_timeout', async () => {
-    await assert.rejects(client.chat.completions.create({ model: 'quick-timeout', messages }), (err: unknown) => err instanceof OpenAI.APIError && err.status === 504 && err.code === 'upstream_timeout');
+    await expectApiError(client.chat.completions.create({ model: 'quick-timeout', messages }), 504, 'upstream_timeout');
   });
 
   test('a provider without credentials → 503 provider_not_configured, and it is not listed', async () => {
-    await assert.rejects(client.chat.completions.create({ model: 'gpt-4o-mini', messages }), (err: unknown) => err instanceof OpenAI.APIError && err.status === 503 && err.code === 'provider_not_configured');
+    await expectApiError(client.chat.completions.create({ model: 'gpt-4o-mini', messages }), 503, 'provider_not_configured');
     const ids = [];
     for await (const m of client.models.list()) ids.push(m.id);
     assert.ok(!ids.includes('gpt-4o-mini'));

@@ -5,6 +5,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
+import { expectApiError, expectStreamError } from '../support/openai-assert.js';
 import { startTestGateway, testConfig, type TestGateway } from '../support/gateway.js';
 
 type Behaviour = (res: ServerResponse) => void;
@@ -81,7 +82,7 @@ test('an error whose body stalls is still answered once the idle timeout passes'
 });
 
 test('a 200 whose JSON is not an object is 502 upstream_invalid_response, not a 500', async () => {
-  await assert.rejects(client.chat.completions.create({ model: 'json-null', messages }), (err: unknown) => err instanceof OpenAI.APIError && err.status === 502 && err.code === 'upstream_invalid_response');
+  await expectApiError(client.chat.completions.create({ model: 'json-null', messages }), 502, 'upstream_invalid_response');
 });
 
 test('odd but valid JSON (a null choice) is relayed as the provider sent it', async () => {
@@ -92,22 +93,12 @@ test('odd but valid JSON (a null choice) is relayed as the provider sent it', as
 
 test('a stream chunk that is JSON but not an object ends the stream with upstream_invalid_response', async () => {
   const stream = await client.chat.completions.create({ model: 'stream-null-chunk', messages, stream: true });
-  await assert.rejects(
-    (async () => {
-      for await (const _ of stream) void _;
-    })(),
-    (err: unknown) => err instanceof OpenAI.APIError && (err.error as { code?: string }).code === 'upstream_invalid_response',
-  );
+  await expectStreamError(stream, 'upstream_invalid_response');
 });
 
 test('a stream that goes silent is ended by the idle timeout with upstream_timeout', async () => {
   const stream = await client.chat.completions.create({ model: 'stream-stall', messages, stream: true });
-  await assert.rejects(
-    (async () => {
-      for await (const _ of stream) void _;
-    })(),
-    (err: unknown) => err instanceof OpenAI.APIError && (err.error as { code?: string }).code === 'upstream_timeout',
-  );
+  await expectStreamError(stream, 'upstream_timeout');
 });
 
 test('a last event without its blank line is still read: exact usage, and [DONE] reaches the client', async () => {
