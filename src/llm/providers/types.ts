@@ -2,10 +2,15 @@ import type { z } from 'zod';
 import type { GatehouseError } from '../../errors/gatehouse-error.js';
 import type { WireFormat } from '../formats/wire-format.js';
 
+/**
+ * The operations a provider can serve natively, each in its vendor's wire format: OpenAI `chat`
+ * (chat completions), `embeddings` and `responses`; Anthropic `messages` and `count_tokens`.
+ */
+export type UpstreamOperation = 'chat' | 'embeddings' | 'responses' | 'messages' | 'count_tokens';
+
 /** What the gateway asks a provider to do: one attempt, already in the provider's native format. */
 export interface UpstreamRequest {
-  /** `chat` (chat completions) or `embeddings`. */
-  readonly operation: 'chat' | 'embeddings';
+  readonly operation: UpstreamOperation;
   /** The upstream model id (after route mapping). */
   readonly model: string;
   /** The body to send, already serialised. Bytes equal the client's when nothing changed. */
@@ -34,6 +39,13 @@ export interface Provider {
   readonly name: string;
   readonly type: string;
   readonly format: WireFormat;
+  /**
+   * The operations it serves natively. A client operation it lacks is translated into one it has
+   * (chat ⇄ messages, responses → chat); passthrough needs the client's own operation.
+   */
+  readonly operations: ReadonlySet<UpstreamOperation>;
+  /** max_tokens to send when a translated request has none and the native format requires one (Anthropic). */
+  readonly defaultMaxTokens?: number | undefined;
   /** Why the provider cannot serve (e.g. missing API key), or undefined when it can. */
   readonly unavailableReason: string | undefined;
   send(request: UpstreamRequest): Promise<UpstreamResponse>;

@@ -2,7 +2,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import { z } from 'zod';
 import { GatehouseError } from '../../../errors/gatehouse-error.js';
 import { classifyOpenAICompatibleError } from '../openai-compatible-errors.js';
-import type { Provider, ProviderModule, UpstreamRequest, UpstreamResponse } from '../types.js';
+import type { Provider, ProviderModule, UpstreamOperation, UpstreamRequest, UpstreamResponse } from '../types.js';
 
 const common = {
   apiKey: z
@@ -36,7 +36,10 @@ const compatibleSchema = z
 export type OpenAIConfig = z.infer<typeof openaiSchema>;
 export type OpenAICompatibleConfig = z.infer<typeof compatibleSchema>;
 
-const PATHS = { chat: '/chat/completions', embeddings: '/embeddings' } as const;
+const PATHS: Partial<Record<UpstreamOperation, string>> = { chat: '/chat/completions', embeddings: '/embeddings', responses: '/responses' };
+// OpenAI-compatible servers rarely implement the Responses API; theirs is translated to chat.
+const OPENAI_OPERATIONS: ReadonlySet<UpstreamOperation> = new Set(['chat', 'embeddings', 'responses']);
+const COMPATIBLE_OPERATIONS: ReadonlySet<UpstreamOperation> = new Set(['chat', 'embeddings']);
 
 function createOpenAIStyleProvider(
   name: string,
@@ -63,12 +66,13 @@ function createOpenAIStyleProvider(
     name,
     type,
     format: 'openai',
+    operations: type === 'openai' ? OPENAI_OPERATIONS : COMPATIBLE_OPERATIONS,
     unavailableReason: requireKey && apiKey === undefined ? `provider "${name}" has no API key (set apiKey, e.g. from OPENAI_API_KEY)` : undefined,
     async send(request: UpstreamRequest): Promise<UpstreamResponse> {
       try {
         const res = await pool.request({
           method: 'POST',
-          path: basePath + PATHS[request.operation],
+          path: basePath + PATHS[request.operation]!,
           headers: { ...fixedHeaders, 'x-request-id': request.requestId },
           body: request.body,
           signal: request.signal,

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { GatehouseError } from '../../../errors/gatehouse-error.js';
 import { classifyOpenAICompatibleError } from '../openai-compatible-errors.js';
 import { warmTokenizer } from '../../tokens.js';
-import type { Provider, ProviderModule, UpstreamRequest, UpstreamResponse } from '../types.js';
+import type { Provider, ProviderModule, UpstreamOperation, UpstreamRequest, UpstreamResponse } from '../types.js';
 import { chatCompletion, chatStream, planChat } from './chat.js';
 import { embeddingsResponse } from './embeddings.js';
 import { faultSchema, parseSimulateHeader, pickConfiguredFault, type FaultPlan } from './faults.js';
@@ -68,6 +68,8 @@ export const simulatedConfigSchema = z
   })
   .strict();
 
+const SIMULATED_OPERATIONS: ReadonlySet<UpstreamOperation> = new Set(['chat', 'embeddings']);
+
 export type SimulatedConfig = z.output<typeof simulatedConfigSchema>;
 
 export interface SimulatedProviderOptions {
@@ -83,6 +85,7 @@ export function createSimulatedProvider(name: string, config: SimulatedConfig, o
     name,
     type: 'simulated',
     format: 'openai',
+    operations: SIMULATED_OPERATIONS,
     unavailableReason: undefined,
     send: (request) => send(config, random, request),
     classifyError: (status, headers, body) => classifyOpenAICompatibleError(status, headers, body),
