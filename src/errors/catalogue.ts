@@ -15,6 +15,11 @@ export interface CatalogueEntry {
 export const ERROR_CATALOGUE = {
   invalid_json: { status: 400, fault: 'caller', message: 'The request body is not valid JSON.' },
   invalid_request: { status: 400, fault: 'caller', message: 'The request body does not match the expected schema.' },
+  unsupported_feature: {
+    status: 400,
+    fault: 'caller',
+    message: 'The request uses a feature that cannot be translated for the provider serving this model.',
+  },
   body_too_large: { status: 413, fault: 'caller', message: 'The request body exceeds the configured size limit.' },
   request_timeout: { status: 408, fault: 'caller', message: 'The request was not received in time.' },
   headers_too_large: { status: 431, fault: 'caller', message: 'The request headers are too large.' },
