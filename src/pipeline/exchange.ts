@@ -3,12 +3,14 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import type { GatehouseError } from '../errors/gatehouse-error.js';
 import type { TextView } from '../llm/formats/text-view.js';
 import type { Usage } from '../llm/usage.js';
+import type { UpstreamOperation } from '../llm/providers/types.js';
 import { ANONYMOUS, type Identity } from './identity.js';
 import type { Phase } from './phases.js';
 import type { CompiledRoute, Runtime } from '../config/runtime.js';
 
 export type Surface = 'llm';
-export type Operation = 'chat' | 'embeddings' | 'models';
+/** What the client asked for, in its own API: chat completions, Messages, Responses, ... */
+export type Operation = 'chat' | 'messages' | 'responses' | 'count_tokens' | 'embeddings' | 'models';
 
 /** One policy decision, as the audit trail will show it. */
 export interface Decision {
@@ -76,6 +78,8 @@ export class Exchange {
   /** Set when anything changed `body`, so the forwarder re-serialises it instead of passing bytes. */
   bodyChanged = false;
   stream = false;
+  /** The provider operation actually called: the client's own, or the one it was translated into. */
+  upstreamOperation: UpstreamOperation | undefined;
 
   identity: Identity = ANONYMOUS;
   readonly decisions: Decision[] = [];

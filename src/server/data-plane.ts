@@ -4,9 +4,13 @@ import { Exchange, type Operation } from '../pipeline/exchange.js';
 import type { Logger } from '../telemetry/logger.js';
 import { recordExchange } from '../telemetry/recorder.js';
 import { renderOpenAIError } from '../llm/formats/openai-errors.js';
-import { handleChat } from '../llm/handlers/chat.js';
+import { renderAnthropicError } from '../llm/formats/anthropic-errors.js';
+import type { RenderedError } from '../llm/formats/error-headers.js';
+import { generationHandler } from '../llm/handlers/generate.js';
+import { CHAT_SURFACE, MESSAGES_SURFACE, RESPONSES_SURFACE } from '../llm/handlers/surfaces.js';
+import { handleCountTokens } from '../llm/handlers/count-tokens.js';
 import { handleEmbeddings } from '../llm/handlers/embeddings.js';
-import { handleModels } from '../llm/handlers/models.js';
+import { handleModels, wantsAnthropicShape } from '../llm/handlers/models.js';
 import type { Runtime } from '../config/runtime.js';
 import { readBody } from './body.js';
 import { requestIdFor } from './request-id.js';
@@ -27,6 +31,8 @@ type Handler = (exchange: Exchange, req: IncomingMessage, res: ServerResponse, l
 interface RouteEntry {
   readonly operation: Operation;
   readonly methods: Readonly<Record<string, Handler>>;
+  /** Errors are rendered in the shape the path's clients understand. */
+  readonly renderError?: (error: GatehouseError, requestId: string) => RenderedError;
 }
 
 const withBody =
@@ -39,7 +45,10 @@ const withBody =
   };
 
 const ROUTES: ReadonlyMap<string, RouteEntry> = new Map<string, RouteEntry>([
-  ['/v1/chat/completions', { operation: 'chat', methods: { POST: withBody(handleChat) } }],
+  ['/v1/chat/completions', { operation: 'chat', methods: { POST: withBody(generationHandler(CHAT_SURFACE)) } }],
+  ['/v1/responses', { operation: 'responses', methods: { POST: withBody(generationHandler(RESPONSES_SURFACE)) } }],
+  ['/v1/messages', { operation: 'messages', methods: { POST: withBody(generationHandler(MESSAGES_SURFACE)) }, renderError: renderAnthropicError }],
+  ['/v1/messages/count_tokens', { operation: 'count_tokens', methods: { POST: withBody(handleCountTokens) }, renderError: renderAnthropicError }],
   ['/v1/embeddings', { operation: 'embeddings', methods: { POST: withBody(handleEmbeddings) } }],
   ['/v1/models', { operation: 'models', methods: { GET: (ex, _req, res, logger) => handleModels(ex, undefined, res, logger) } }],
 ]);
@@ -91,21 +100,27 @@ async function handle(state: DataPlaneState, req: IncomingMessage, res: ServerRe
   } catch (err) {
     const error = toGatehouseError(err);
     exchange.error = error;
-    if (exchange.cancelled === undefined) sendError(exchange, req, res, error);
+    if (exchange.cancelled === undefined) sendError(exchange, req, res, error, errorRenderer(entry, exchange));
   } finally {
     recordExchange(exchange, req.method ?? '', path, logger);
     runtime.release();
   }
 }
 
-function sendError(exchange: Exchange, req: IncomingMessage, res: ServerResponse, error: GatehouseError): void {
+function sendError(
+  exchange: Exchange,
+  req: IncomingMessage,
+  res: ServerResponse,
+  error: GatehouseError,
+  render: (error: GatehouseError, requestId: string) => RenderedError,
+): void {
   if (res.headersSent) {
     // Mid-stream failures are written in-band by the stream relay; all we can do here is end.
     if (!res.writableEnded) res.end();
     return;
   }
   exchange.status = error.status;
-  const rendered = renderOpenAIError(error, exchange.id);
+  const rendered = render(error, exchange.id);
   const headers: Record<string, string> = {
     ...rendered.headers,
     'content-length': String(Buffer.byteLength(rendered.body)),
@@ -118,6 +133,11 @@ function sendError(exchange: Exchange, req: IncomingMessage, res: ServerResponse
   }
   res.writeHead(error.status, headers);
   res.end(rendered.body);
+}
+
+function errorRenderer(entry: RouteEntry | undefined, exchange: Exchange): (error: GatehouseError, requestId: string) => RenderedError {
+  if (entry?.renderError !== undefined) return entry.renderError;
+  return entry?.operation === 'models' && wantsAnthropicShape(exchange) ? renderAnthropicError : renderOpenAIError;
 }
 
 function safeDecode(segment: string): string {

@@ -15,6 +15,8 @@ export function recordExchange(exchange: Exchange, method: string, path: string,
       requestId: exchange.id,
       surface: exchange.surface,
       operation: exchange.operation,
+      // Set only when the request was translated for a provider that speaks another API.
+      translatedTo: exchange.upstreamOperation !== undefined && exchange.upstreamOperation !== exchange.operation ? exchange.upstreamOperation : undefined,
       method,
       path,
       status,

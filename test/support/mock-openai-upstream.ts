@@ -5,24 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { nextTick, startMockServer, writeChunk, type MockUpstream } from './mock-server.js';
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-  json: unknown;
-}
-
-export interface MockUpstream {
-  /** Base URL including `/v1`, e.g. http://127.0.0.1:PORT/v1 */
-  url: string;
-  /** Every request received, in order. */
-  requests: RecordedRequest[];
-  close(): Promise<void>;
-}
+export type { MockUpstream, RecordedRequest } from './mock-server.js';
 
 export const MOCK_SCENARIOS = [
   'text',
@@ -174,18 +160,7 @@ export function sseDataPayloads(raw: string): string[] {
     });
 }
 
-function writeChunk(res: ServerResponse, chunk: string): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('close', done);
-      resolve();
-    };
-    res.once('close', done);
-    res.write(chunk, () => done());
-  });
-}
 
-const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 interface Body {
   model?: unknown;
@@ -200,162 +175,121 @@ function asBody(json: unknown): Body {
 
 export function startMockOpenAI(options: { latencyMs?: number } = {}): Promise<MockUpstream> {
   const latencyMs = options.latencyMs ?? 200;
-  const requests: RecordedRequest[] = [];
-  const sockets = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
-  let closed = false;
-
-  const delay = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, ms);
-      timers.add(timer);
-    });
-
-  async function streamFixture(res: ServerResponse, file: string, model: string, opts: StreamOptions | undefined, cut: boolean): Promise<void> {
-    res.writeHead(200, {
-      ...baseHeaders(),
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-    });
-    res.flushHeaders();
-    for (const payload of sseDataPayloads(readFixture(file))) {
-      const data = rewriteEvent(payload, model, opts);
-      if (data === undefined) continue;
-      if (res.destroyed || closed) return;
-      await writeChunk(res, `data: ${data}\n\n`);
-      await nextTick();
-    }
-    if (cut) res.socket?.destroy();
-    else if (!res.destroyed) res.end();
-  }
-
-  async function chatCompletions(res: ServerResponse, body: Body, model: string, scenario: MockScenario): Promise<void> {
-    if (scenario === 'embeddings') {
-      openAIError(res, 400, 'This is not a chat model and thus not supported in the v1/chat/completions endpoint.', 'invalid_request_error', 'model', null);
-      return;
-    }
-    if (scenario === 'slow') await delay(latencyMs);
-    if (res.destroyed || closed) return;
-    const chatScenario = scenario as keyof typeof CHAT_FIXTURES;
-    if (body.stream === true) {
-      const includeUsage = body.stream_options?.include_usage === true;
-      const includeObfuscation = body.stream_options?.include_obfuscation !== false;
-      // usage-in-last-choice mimics servers that always send usage; served as recorded.
-      if (chatScenario === 'usage-in-last-choice') return streamFixture(res, SSE_FIXTURES[chatScenario], model, undefined, false);
-      const file = (chatScenario === 'text' || chatScenario === 'slow') && !includeUsage ? 'chat-text-no-usage.sse' : SSE_FIXTURES[chatScenario];
-      return streamFixture(res, file, model, { includeUsage, includeObfuscation }, chatScenario === 'cut');
-    }
-    const completion = readJsonFixture(`${CHAT_FIXTURES[chatScenario]}.json`);
-    completion.model = model;
-    if (chatScenario === 'cut') {
-      // Connection lost mid-body: half a JSON document, then a reset.
-      const text = JSON.stringify(completion);
-      res.writeHead(200, { ...baseHeaders(), 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
-      await writeChunk(res, text.slice(0, Math.floor(text.length / 2)));
-      res.socket?.destroy();
-      return;
-    }
-    sendJson(res, 200, completion);
-  }
-
-  async function embeddings(res: ServerResponse, body: Body, model: string, scenario: MockScenario): Promise<void> {
-    if (scenario === 'slow') await delay(latencyMs);
-    if (res.destroyed || closed) return;
-    const response = readJsonFixture('embeddings.json');
-    response.model = model;
-    if (body.encoding_format === 'base64') {
-      // The API's base64 form: the float32 vector, little-endian.
-      const data = response.data as Array<{ embedding: unknown }>;
-      for (const item of data) {
-        const floats = item.embedding as number[];
-        const buf = Buffer.alloc(floats.length * 4);
-        floats.forEach((value, i) => buf.writeFloatLE(value, i * 4));
-        item.embedding = buf.toString('base64');
+  return startMockServer(
+    ({ delay, closed }) => {
+      async function streamFixture(res: ServerResponse, file: string, model: string, opts: StreamOptions | undefined, cut: boolean): Promise<void> {
+        res.writeHead(200, {
+          ...baseHeaders(),
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+        });
+        res.flushHeaders();
+        for (const payload of sseDataPayloads(readFixture(file))) {
+          const data = rewriteEvent(payload, model, opts);
+          if (data === undefined) continue;
+          if (res.destroyed || closed()) return;
+          await writeChunk(res, `data: ${data}\n\n`);
+          await nextTick();
+        }
+        if (cut) res.socket?.destroy();
+        else if (!res.destroyed) res.end();
       }
-    }
-    sendJson(res, 200, response);
-  }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    let json: unknown;
-    let parseFailed = false;
-    if (raw.length > 0) {
-      try {
-        json = JSON.parse(raw);
-      } catch {
-        parseFailed = true;
+      async function chatCompletions(res: ServerResponse, body: Body, model: string, scenario: MockScenario): Promise<void> {
+        if (scenario === 'embeddings') {
+          openAIError(res, 400, 'This is not a chat model and thus not supported in the v1/chat/completions endpoint.', 'invalid_request_error', 'model', null);
+          return;
+        }
+        if (scenario === 'slow') await delay(latencyMs);
+        if (res.destroyed || closed()) return;
+        const chatScenario = scenario as keyof typeof CHAT_FIXTURES;
+        if (body.stream === true) {
+          const includeUsage = body.stream_options?.include_usage === true;
+          const includeObfuscation = body.stream_options?.include_obfuscation !== false;
+          // usage-in-last-choice mimics servers that always send usage; served as recorded.
+          if (chatScenario === 'usage-in-last-choice') return streamFixture(res, SSE_FIXTURES[chatScenario], model, undefined, false);
+          const file = (chatScenario === 'text' || chatScenario === 'slow') && !includeUsage ? 'chat-text-no-usage.sse' : SSE_FIXTURES[chatScenario];
+          return streamFixture(res, file, model, { includeUsage, includeObfuscation }, chatScenario === 'cut');
+        }
+        const completion = readJsonFixture(`${CHAT_FIXTURES[chatScenario]}.json`);
+        completion.model = model;
+        if (chatScenario === 'cut') {
+          // Connection lost mid-body: half a JSON document, then a reset.
+          const text = JSON.stringify(completion);
+          res.writeHead(200, { ...baseHeaders(), 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+          await writeChunk(res, text.slice(0, Math.floor(text.length / 2)));
+          res.socket?.destroy();
+          return;
+        }
+        sendJson(res, 200, completion);
       }
-    }
-    requests.push({ method: req.method ?? 'GET', path, headers: { ...req.headers }, body: raw, json });
 
-    const route = `${req.method} ${path}`;
-    if (route === 'GET /v1/models') return sendJson(res, 200, readJsonFixture('models.json'));
-    if (route !== 'POST /v1/chat/completions' && route !== 'POST /v1/embeddings') {
-      return openAIError(res, 404, `Invalid URL (${req.method} ${path})`, 'invalid_request_error', null, null);
-    }
-    if (parseFailed) {
-      return openAIError(res, 400, 'We could not parse the JSON body of your request. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.', 'invalid_request_error', null, null);
-    }
-    const body = asBody(json);
-    if (typeof body.model !== 'string' || body.model.length === 0) {
-      return openAIError(res, 400, 'you must provide a model parameter', 'invalid_request_error', null, null);
-    }
-    const model = body.model;
-    const scenario = scenarioFor(model);
-    if (scenario === undefined) {
-      return openAIError(res, 404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', null, 'model_not_found');
-    }
-    if (scenario === 'hang') return; // never answered; close() destroys the socket
-    if (scenario in ERROR_FIXTURES) return sendErrorFixture(res, scenario as keyof typeof ERROR_FIXTURES);
-    if (scenario === 'invalid-json') {
-      const text = readFixture('invalid-json.txt');
-      res.writeHead(200, { ...baseHeaders(), 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
-      res.end(text);
-      return;
-    }
-    if (path === '/v1/embeddings') return embeddings(res, body, model, scenario);
-    return chatCompletions(res, body, model, scenario);
-  }
-
-  const server = createServer((req, res) => {
-    res.on('error', () => {}); // a client that went away is not a mock failure
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent && !res.destroyed) {
-        openAIError(res, 500, `mock upstream failure: ${String(err)}`, 'server_error', null, null);
-      } else {
-        res.destroy();
+      async function embeddings(res: ServerResponse, body: Body, model: string, scenario: MockScenario): Promise<void> {
+        if (scenario === 'slow') await delay(latencyMs);
+        if (res.destroyed || closed()) return;
+        const response = readJsonFixture('embeddings.json');
+        response.model = model;
+        if (body.encoding_format === 'base64') {
+          // The API's base64 form: the float32 vector, little-endian.
+          const data = response.data as Array<{ embedding: unknown }>;
+          for (const item of data) {
+            const floats = item.embedding as number[];
+            const buf = Buffer.alloc(floats.length * 4);
+            floats.forEach((value, i) => buf.writeFloatLE(value, i * 4));
+            item.embedding = buf.toString('base64');
+          }
+        }
+        sendJson(res, 200, response);
       }
-    });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://127.0.0.1:${port}/v1`,
-        requests,
-        close: () =>
-          new Promise<void>((done) => {
-            closed = true;
-            for (const timer of timers) clearTimeout(timer);
-            timers.clear();
-            server.close(() => done());
-            for (const socket of sockets) socket.destroy();
-          }),
-      });
-    });
-  });
+      /** The Responses API, replayed from test/fixtures/openai/responses-*.{json,sse} as recorded. */
+      async function responses(res: ServerResponse, body: Body, model: string, scenario: MockScenario): Promise<void> {
+        const name = scenario === 'tool-call' ? 'responses-function-call' : 'responses-text';
+        if (body.stream !== true) {
+          const response = readJsonFixture(`${name}.json`);
+          response.model = model;
+          return sendJson(res, 200, response);
+        }
+        res.writeHead(200, { ...baseHeaders(), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+        for (const event of readFixture(`${name}.sse`).split('\n\n')) {
+          if (event.trim() === '' || res.destroyed || closed()) continue;
+          await writeChunk(res, `${event}\n\n`);
+          await nextTick();
+        }
+        if (!res.destroyed) res.end();
+      }
+
+      return async (req, res, { path, json, parseFailed }) => {
+        const route = `${req.method} ${path}`;
+        if (route === 'GET /v1/models') return sendJson(res, 200, readJsonFixture('models.json'));
+        if (route !== 'POST /v1/chat/completions' && route !== 'POST /v1/embeddings' && route !== 'POST /v1/responses') {
+          return openAIError(res, 404, `Invalid URL (${req.method} ${path})`, 'invalid_request_error', null, null);
+        }
+        if (parseFailed) {
+          return openAIError(res, 400, 'We could not parse the JSON body of your request. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.', 'invalid_request_error', null, null);
+        }
+        const body = asBody(json);
+        if (typeof body.model !== 'string' || body.model.length === 0) {
+          return openAIError(res, 400, 'you must provide a model parameter', 'invalid_request_error', null, null);
+        }
+        const model = body.model;
+        const scenario = scenarioFor(model);
+        if (scenario === undefined) {
+          return openAIError(res, 404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', null, 'model_not_found');
+        }
+        if (scenario === 'hang') return; // never answered; close() destroys the socket
+        if (scenario in ERROR_FIXTURES) return sendErrorFixture(res, scenario as keyof typeof ERROR_FIXTURES);
+        if (scenario === 'invalid-json') {
+          const text = readFixture('invalid-json.txt');
+          res.writeHead(200, { ...baseHeaders(), 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+          res.end(text);
+          return;
+        }
+        if (path === '/v1/embeddings') return embeddings(res, body, model, scenario);
+        if (path === '/v1/responses') return responses(res, body, model, scenario);
+        return chatCompletions(res, body, model, scenario);
+      };
+    },
+    (res, err) => openAIError(res, 500, `mock upstream failure: ${String(err)}`, 'server_error', null, null),
+  );
 }

@@ -1,4 +1,5 @@
 import type { GatehouseError } from '../../errors/gatehouse-error.js';
+import { errorHeaders, type RenderedError } from './error-headers.js';
 
 /** OpenAI's error `type` for a status, so OpenAI clients classify our errors as they do OpenAI's. */
 function openAIType(status: number): string {
@@ -10,19 +11,9 @@ function openAIType(status: number): string {
   return 'invalid_request_error';
 }
 
-export interface RenderedError {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: string;
-}
-
 /** The one place a GatehouseError becomes an OpenAI-shaped error response. */
 export function renderOpenAIError(err: GatehouseError, requestId: string): RenderedError {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (err.retryAfter !== undefined) headers['retry-after'] = String(Math.max(0, Math.ceil(err.retryAfter)));
-  // Tell OpenAI SDKs not to retry what a retry cannot fix.
-  if (err.code === 'provider_not_configured' || err.code === 'internal_error') headers['x-should-retry'] = 'false';
-  return { status: err.status, headers, body: JSON.stringify(openAIErrorObject(err, requestId)) };
+  return { status: err.status, headers: errorHeaders(err), body: JSON.stringify(openAIErrorObject(err, requestId)) };
 }
 
 /** The `{error: {...}}` object, also used for in-band errors inside an SSE stream. */

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { GatehouseError } from '../../errors/gatehouse-error.js';
 import type { Exchange } from '../../pipeline/exchange.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { readAll, sendAttempt } from '../../routing/attempt.js';
@@ -17,6 +18,10 @@ export async function handleEmbeddings(exchange: Exchange, raw: Buffer, res: Ser
   const body = exchange.body!;
   const requested = exchange.requestedModel!;
   const upstreamModel = route.upstreamModel(requested);
+  if (!route.provider.operations.has('embeddings')) {
+    throw new GatehouseError('unsupported_feature', `Model "${requested}" is served by provider "${route.provider.name}", which has no embeddings API.`);
+  }
+  exchange.upstreamOperation = 'embeddings';
   const outBody = upstreamModel === requested ? body : { ...body, model: upstreamModel };
   const bytes = outBody === body && !exchange.bodyChanged ? raw : Buffer.from(JSON.stringify(outBody));
 

@@ -1,0 +1,104 @@
+import type { ServerResponse } from 'node:http';
+import type { Exchange } from '../../pipeline/exchange.js';
+import type { Logger } from '../../telemetry/logger.js';
+import { readAll, sendAttempt } from '../../routing/attempt.js';
+import { openAIErrorObject } from '../formats/openai-errors.js';
+import { ChatStreamObserver } from '../formats/openai-chat-stream.js';
+import { sseData, type SseEvent } from '../sse.js';
+import { countChatPromptTokens, countTextTokens } from '../tokens.js';
+import { estimatedUsage, usageFromOpenAI } from '../usage.js';
+import { account, runResponsePhases } from './account.js';
+import { MAX_UPSTREAM_BODY, parseProviderJson, sendPassthrough, sendProviderJson } from './respond.js';
+import { parseEventData, relayStream } from './stream-relay.js';
+import { UPSTREAM_FORMATS, usageOrEstimate } from './upstream-formats.js';
+
+const INCLUDE_USAGE_MEMBER = Buffer.from('"stream_options":{"include_usage":true},');
+
+/**
+ * Chat completions to a provider that speaks them. The bytes go through untouched unless the model
+ * id differs, a policy changed a text slot, or we must ask for streamed usage the client did not
+ * ask for (and then hide it from them again).
+ */
+export async function forwardChatNatively(exchange: Exchange, raw: Buffer, res: ServerResponse, upstreamModel: string, logger: Logger): Promise<void> {
+  const route = exchange.route!;
+  const body = exchange.body!;
+  const streamOptions = body.stream_options as Record<string, unknown> | null | undefined;
+  const clientWantsUsage = exchange.stream && streamOptions?.include_usage === true;
+  const askUsage = exchange.stream && !clientWantsUsage;
+  let outBody = body;
+  if (upstreamModel !== exchange.requestedModel || askUsage) {
+    outBody = { ...body, model: upstreamModel };
+    if (askUsage) outBody.stream_options = { ...(streamOptions ?? {}), include_usage: true };
+  }
+  let bytes: Buffer;
+  if (outBody === body && !exchange.bodyChanged) bytes = raw;
+  else if (askUsage && streamOptions === undefined && upstreamModel === exchange.requestedModel && !exchange.bodyChanged) {
+    // The common streamed case (SDKs send no stream_options): add the member to the raw bytes
+    // instead of re-serialising the whole conversation.
+    bytes = withLeadingMember(raw, INCLUDE_USAGE_MEMBER);
+  } else bytes = Buffer.from(JSON.stringify(outBody));
+
+  const result = await sendAttempt(exchange, route, { operation: 'chat', model: upstreamModel, body: bytes, parsed: outBody });
+  if (result.kind === 'passthrough') return sendPassthrough(exchange, res, result.status, result.body);
+  if (exchange.stream) {
+    const observer = new ChatStreamObserver();
+    let done = false;
+    return relayStream(
+      exchange,
+      result.response,
+      res,
+      upstreamModel,
+      {
+        observer,
+        onEvent: (event) => {
+          if (event.data === '[DONE]') done = true;
+          return relayChunk(event, observer, clientWantsUsage);
+        },
+        onEnd: () => '',
+        complete: () => done || observer.finished,
+        errorEvent: (error) => sseData(JSON.stringify(openAIErrorObject(error, exchange.id))),
+        usage: () => observer.usage ?? estimatedUsage(countChatPromptTokens(outBody), countTextTokens(observer.text)),
+      },
+      logger,
+    );
+  }
+  const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
+  const json = parseProviderJson(buf, route.provider.name);
+  account(exchange, upstreamModel, usageOrEstimate(UPSTREAM_FORMATS.chat, outBody, json));
+  await runResponsePhases(exchange, logger);
+  sendProviderJson(exchange, res, buf);
+}
+
+/** Inserts `member,` right after the opening brace of a JSON object's bytes. */
+function withLeadingMember(json: Buffer, member: Buffer): Buffer {
+  const brace = json.indexOf(0x7b); // '{': the body parsed as an object, so this is its opening brace
+  return Buffer.concat([json.subarray(0, brace + 1), member, json.subarray(brace + 1)]);
+}
+
+/** The text to send for one upstream chunk ('' to drop it), or false if it is not a JSON object. */
+function relayChunk(event: SseEvent, observer: ChatStreamObserver, clientWantsUsage: boolean): string | false {
+  if (event.data === undefined || event.data === '[DONE]') return event.raw;
+  const chunk = parseEventData(event.data);
+  if (chunk === undefined) return false;
+  observer.observe({ data: chunk });
+  if (clientWantsUsage || chunk.error !== undefined || !('usage' in chunk)) return event.raw;
+  if (chunk.usage === null) return withoutNullUsage(event.raw, chunk);
+  if (usageFromOpenAI(chunk.usage) === undefined) return event.raw;
+  // The usage chunk we asked for: drop it, or strip usage from a chunk that also has choices.
+  const choices = chunk.choices;
+  if (!Array.isArray(choices) || choices.length === 0) return '';
+  delete chunk.usage;
+  return sseData(JSON.stringify(chunk));
+}
+
+/**
+ * Providers asked for streamed usage put `"usage":null` on every chunk; a client that did not ask
+ * must not see it. Inside JSON an unescaped `"usage":null` can only be structure, never string
+ * content, so cutting it out of the raw text is safe and avoids re-serialising every chunk.
+ */
+function withoutNullUsage(raw: string, chunk: Record<string, unknown>): string {
+  if (raw.includes(',"usage":null')) return raw.replace(',"usage":null', '');
+  if (raw.includes('"usage":null,')) return raw.replace('"usage":null,', '');
+  delete chunk.usage;
+  return sseData(JSON.stringify(chunk));
+}
