@@ -60,6 +60,42 @@ export function countChatPromptTokens(body: Readonly<Record<string, unknown>>): 
   return total;
 }
 
+/**
+ * Input tokens of an Anthropic Messages (or count_tokens) request, with the same framing as
+ * countChatPromptTokens: 3 per message (the system prompt counts as one), 3 to prime the reply.
+ * Counted: text, tool_use names and inputs (as JSON), tool_result contents, and the tool
+ * definitions as JSON text. Images, documents and thinking blocks are not counted. Anthropic's
+ * tokenizer is not public, so for Claude models this is an estimate; the simulator reports it as
+ * exact usage, and the gateway uses it to answer count_tokens for providers that have no counter.
+ */
+export function countMessagesPromptTokens(body: Readonly<Record<string, unknown>>): number {
+  let total = 3;
+  const system = messagesContentText(body.system);
+  if (system !== '') total += 3 + countTextTokens(system);
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  for (const message of messages) {
+    if (message === null || typeof message !== 'object') continue;
+    total += 3 + countTextTokens(messagesContentText((message as { content?: unknown }).content));
+  }
+  if (Array.isArray(body.tools) && body.tools.length > 0) total += countTextTokens(JSON.stringify(body.tools));
+  return total;
+}
+
+/** The countable text of Messages content: a string, or its text, tool_use and tool_result blocks. */
+function messagesContentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  let text = '';
+  for (const block of content) {
+    if (block === null || typeof block !== 'object') continue;
+    const b = block as Record<string, unknown>;
+    if (b.type === 'text' && typeof b.text === 'string') text += b.text;
+    else if (b.type === 'tool_use') text += `${typeof b.name === 'string' ? b.name : ''}${JSON.stringify(b.input ?? {})}`;
+    else if (b.type === 'tool_result') text += messagesContentText(b.content);
+  }
+  return text;
+}
+
 /** The text of a chat message's content: a string, or the text parts of a parts array. */
 export function contentText(content: unknown): string {
   if (typeof content === 'string') return content;

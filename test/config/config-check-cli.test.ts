@@ -45,8 +45,9 @@ describe('gatehouse config check', () => {
     const { code, stdout, stderr } = await configCheck('gatehouse.yaml');
     assert.equal(stderr, '');
     assert.equal(code, 0);
-    assert.match(stdout, /^gatehouse\.yaml: valid \(version [0-9a-f]{12}\): 3 provider\(s\), \d+ model route\(s\), policies: api-keys/);
-    assert.match(stdout, /note: .*openai.*503 provider_not_configured/, 'says which provider has no key');
+    assert.match(stdout, /^gatehouse\.yaml: valid \(version [0-9a-f]{12}\): 4 provider\(s\), \d+ model route\(s\), policies: api-keys/);
+    assert.match(stdout, /note: .*"openai".*503 provider_not_configured/, 'says which provider has no key');
+    assert.match(stdout, /note: .*"anthropic".*503 provider_not_configured/);
   });
 
   it('rejects a broken file: exit 1, each problem with its path and line on stderr, no stack trace', async () => {

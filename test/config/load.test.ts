@@ -231,15 +231,17 @@ describe('valid configurations', () => {
   it("the repository's gatehouse.yaml loads with no environment, and compiles", async () => {
     const config = await loadConfigFile(DEMO_FILE, {});
     assert.equal(config.server.maxBodyBytes, 10485760);
-    assert.deepEqual(Object.keys(config.providers).sort(), ['openai', 'sim', 'sim-echo']);
+    assert.deepEqual(Object.keys(config.providers).sort(), ['anthropic', 'openai', 'sim', 'sim-echo']);
     assert.ok(config.models.some((m) => m.name === 'demo'));
     const keys = config.policies['api-keys'] as { keys: { name: string; key?: string }[] };
     assert.equal(keys.keys[0]?.key, 'gk-demo');
     assert.equal((config.providers.openai as { apiKey?: string }).apiKey, '');
+    assert.equal((config.providers.anthropic as { apiKey?: string }).apiKey, '');
     const runtime = new Runtime(config);
     try {
       assert.equal(runtime.resolveRoute('demo')?.provider.name, 'sim');
       assert.equal(runtime.resolveRoute('gpt-4o-mini')?.provider.name, 'openai', 'globs route');
+      assert.equal(runtime.resolveRoute('claude-sonnet-4-5')?.provider.name, 'anthropic');
     } finally {
       await runtime.close();
     }

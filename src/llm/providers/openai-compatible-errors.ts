@@ -65,8 +65,11 @@ function headerValue(headers: Headers, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The upstream's own error message: `error.message` of a JSON body, else the body text, shortened. */
-function upstreamMessage(body: string): string | undefined {
+/**
+ * The upstream's own error message: `error.message` of a JSON body, else the body text, shortened.
+ * Anthropic's `{type:"error",error:{type,message}}` bodies are read the same way.
+ */
+export function upstreamMessage(body: string): string | undefined {
   const text = body.trim();
   if (text.length === 0) return undefined;
   try {

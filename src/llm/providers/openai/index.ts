@@ -1,16 +1,14 @@
-import { Pool, errors as undiciErrors } from 'undici';
 import { z } from 'zod';
-import { GatehouseError } from '../../../errors/gatehouse-error.js';
+import { createHttpUpstream, httpProviderFields } from '../http-upstream.js';
 import { classifyOpenAICompatibleError } from '../openai-compatible-errors.js';
-import type { Provider, ProviderModule, UpstreamOperation, UpstreamRequest, UpstreamResponse } from '../types.js';
+import type { Provider, ProviderModule, UpstreamOperation } from '../types.js';
 
 const common = {
   apiKey: z
     .string()
     .optional()
     .describe('Sent as "Authorization: Bearer <apiKey>". Use ${ENV} interpolation, e.g. ${OPENAI_API_KEY:-}.'),
-  headers: z.record(z.string(), z.string()).default({}).describe('Extra headers sent with every request.'),
-  connections: z.number().int().min(1).max(1024).default(128).describe('Maximum open connections to this provider.'),
+  ...httpProviderFields,
 };
 
 const openaiSchema = z
@@ -47,15 +45,7 @@ function createOpenAIStyleProvider(
   config: OpenAIConfig | OpenAICompatibleConfig,
   requireKey: boolean,
 ): Provider {
-  const base = new URL(config.baseUrl);
-  const basePath = base.pathname.replace(/\/+$/, '');
-  const pool = new Pool(base.origin, {
-    connections: config.connections,
-    keepAliveTimeout: 30_000,
-    // Timeouts are applied per attempt by routing/ (so they compose with retries); these are backstops.
-    headersTimeout: 0,
-    bodyTimeout: 0,
-  });
+  const upstream = createHttpUpstream(name, config.baseUrl, config.connections);
   const fixedHeaders: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...config.headers };
   const apiKey = config.apiKey !== undefined && config.apiKey !== '' ? config.apiKey : undefined;
   if (apiKey !== undefined) fixedHeaders.authorization = `Bearer ${apiKey}`;
@@ -68,43 +58,10 @@ function createOpenAIStyleProvider(
     format: 'openai',
     operations: type === 'openai' ? OPENAI_OPERATIONS : COMPATIBLE_OPERATIONS,
     unavailableReason: requireKey && apiKey === undefined ? `provider "${name}" has no API key (set apiKey, e.g. from OPENAI_API_KEY)` : undefined,
-    async send(request: UpstreamRequest): Promise<UpstreamResponse> {
-      try {
-        const res = await pool.request({
-          method: 'POST',
-          path: basePath + PATHS[request.operation]!,
-          headers: { ...fixedHeaders, 'x-request-id': request.requestId },
-          body: request.body,
-          signal: request.signal,
-        });
-        const body = res.body;
-        return {
-          status: res.statusCode,
-          headers: res.headers,
-          body,
-          dispose() {
-            // Destroying a body that was read to the end would close the connection instead of
-            // returning it to the pool: only an unfinished body is destroyed.
-            if (!body.destroyed && !body.readableEnded) body.destroy();
-          },
-        };
-      } catch (err) {
-        throw transportError(name, err, request.signal);
-      }
-    },
+    send: (request) => upstream.post(PATHS[request.operation]!, { ...fixedHeaders, 'x-request-id': request.requestId }, request),
     classifyError: classifyOpenAICompatibleError,
-    close: () => pool.close(),
+    close: () => upstream.close(),
   };
-}
-
-/** Maps an undici transport failure to the catalogue. An abort is re-thrown as its reason. */
-export function transportError(provider: string, err: unknown, signal: AbortSignal): unknown {
-  if (signal.aborted) return signal.reason ?? err;
-  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
-    return new GatehouseError('upstream_timeout', `Provider "${provider}" did not answer in time.`, { cause: err });
-  }
-  const code = (err as { code?: string }).code ?? 'unknown';
-  return new GatehouseError('upstream_unreachable', `Provider "${provider}" could not be reached (${code}).`, { cause: err });
 }
 
 export const openaiProvider: ProviderModule<OpenAIConfig> = {

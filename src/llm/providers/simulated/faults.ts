@@ -12,7 +12,9 @@ const afterChunks = (what: string) =>
 export const faultSchema = z.discriminatedUnion('type', [
   z
     .object({
-      type: z.literal('status').describe('Answer with an HTTP error status and an OpenAI-shaped error body.'),
+      type: z
+        .literal('status')
+        .describe("Answer with an HTTP error status and an error body in the operation's format (OpenAI, or Anthropic for messages)."),
       rate,
       status: z.number().int().min(400).max(599).describe('The HTTP status to answer with (400-599).'),
       retryAfter: z.number().min(0).optional().describe('Seconds sent in a Retry-After header, if set.'),
@@ -35,7 +37,10 @@ export const faultSchema = z.discriminatedUnion('type', [
     .object({
       type: z
         .literal('stream_cut')
-        .describe('Stop a streamed response without finish_reason, usage or [DONE]. Non-streamed requests are dropped.'),
+        .describe(
+          'Stop a streamed response before its end (OpenAI: no finish_reason, usage or [DONE]; Anthropic: no message_delta or ' +
+            'message_stop). Non-streamed requests are dropped.',
+        ),
       rate,
       afterChunks: afterChunks('stops'),
     })

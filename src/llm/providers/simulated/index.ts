@@ -1,19 +1,31 @@
 /**
- * The built-in `simulated` provider: no network, OpenAI wire format as bytes (chat completions as
- * JSON or SSE, embeddings), deterministic output, configurable latency and injectable faults. It is
- * the demo's model and the fault source of the resilience tests.
+ * The built-in `simulated` provider: no network, OpenAI and Anthropic wire formats as bytes (chat
+ * completions and Anthropic Messages as JSON or SSE, embeddings, count_tokens), deterministic
+ * output, configurable latency and injectable faults. It is the demo's model and the fault source
+ * of the resilience tests.
  */
 import { z } from 'zod';
 import { GatehouseError } from '../../../errors/gatehouse-error.js';
+import { classifyAnthropicError } from '../anthropic-errors.js';
 import { classifyOpenAICompatibleError } from '../openai-compatible-errors.js';
-import { warmTokenizer } from '../../tokens.js';
+import { countMessagesPromptTokens, warmTokenizer } from '../../tokens.js';
 import type { Provider, ProviderModule, UpstreamOperation, UpstreamRequest, UpstreamResponse } from '../types.js';
 import { chatCompletion, chatStream, planChat } from './chat.js';
 import { embeddingsResponse } from './embeddings.js';
 import { faultSchema, parseSimulateHeader, pickConfiguredFault, type FaultPlan } from './faults.js';
 import type { Random } from './generate.js';
-import { chatRequestSchema, embeddingsRequestSchema, parseRequest } from './request.js';
-import { baseHeaders, bytesResponse, errorResponse, generatedResponse, sleep, untilAborted } from './response.js';
+import { messagesResponse, messagesStream, planMessages } from './messages.js';
+import type { StreamOptions } from './paced-stream.js';
+import { chatRequestSchema, countTokensRequestSchema, embeddingsRequestSchema, messagesRequestSchema, parseRequest } from './request.js';
+import {
+  anthropicErrorResponse,
+  baseHeaders,
+  bytesResponse,
+  errorResponse,
+  generatedResponse,
+  sleep,
+  untilAborted,
+} from './response.js';
 
 export { parseSimulateHeader } from './faults.js';
 export type { Fault, FaultPlan } from './faults.js';
@@ -25,7 +37,9 @@ const ms = (what: string) => z.number().int().min(0).default(0).describe(what);
 
 export const simulatedConfigSchema = z
   .object({
-    type: z.literal('simulated').describe('A built-in provider that answers without any network, in the OpenAI format.'),
+    type: z
+      .literal('simulated')
+      .describe('A built-in provider that answers without any network, in the OpenAI format (and Anthropic Messages natively).'),
     mode: z
       .enum(['generate', 'echo'])
       .default('generate')
@@ -68,7 +82,7 @@ export const simulatedConfigSchema = z
   })
   .strict();
 
-const SIMULATED_OPERATIONS: ReadonlySet<UpstreamOperation> = new Set(['chat', 'embeddings']);
+const SIMULATED_OPERATIONS: ReadonlySet<UpstreamOperation> = new Set(['chat', 'embeddings', 'messages', 'count_tokens']);
 
 export type SimulatedConfig = z.output<typeof simulatedConfigSchema>;
 
@@ -88,9 +102,20 @@ export function createSimulatedProvider(name: string, config: SimulatedConfig, o
     operations: SIMULATED_OPERATIONS,
     unavailableReason: undefined,
     send: (request) => send(config, random, request),
-    classifyError: (status, headers, body) => classifyOpenAICompatibleError(status, headers, body),
+    classifyError: (status, headers, body) =>
+      isAnthropicErrorBody(body) ? classifyAnthropicError(status, headers, body, { provider: name }) : classifyOpenAICompatibleError(status, headers, body),
     close: async () => undefined,
   };
+}
+
+/** Errors of Anthropic's operations are `{type:"error", error:{...}}`; OpenAI's have no top-level type. */
+function isAnthropicErrorBody(body: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return parsed !== null && typeof parsed === 'object' && (parsed as { type?: unknown }).type === 'error';
+  } catch {
+    return false;
+  }
 }
 
 export const simulatedProvider: ProviderModule<SimulatedConfig> = {
@@ -107,12 +132,20 @@ function chooseFault(config: SimulatedConfig, random: Random, request: UpstreamR
   return pickConfiguredFault(config.faults, random);
 }
 
+/** Anthropic's operations answer errors in Anthropic's shape; the others in OpenAI's. */
+function speaksAnthropic(operation: UpstreamOperation): boolean {
+  return operation === 'messages' || operation === 'count_tokens';
+}
+
 async function send(config: SimulatedConfig, random: Random, request: UpstreamRequest): Promise<UpstreamResponse> {
   const { signal } = request;
   signal.throwIfAborted();
   const { fault, extraLatencyMs } = chooseFault(config, random, request);
   if (fault?.type === 'hang') return untilAborted(signal);
 
+  type ErrorOptions = { param?: string | null; retryAfter?: number | undefined };
+  const fail = (status: number, message: string, options: ErrorOptions = {}): UpstreamResponse =>
+    speaksAnthropic(request.operation) ? anthropicErrorResponse(status, message, signal, options) : errorResponse(status, message, signal, options);
   const headersAfter = config.latencyMs + extraLatencyMs;
   if (fault?.type === 'drop' || (fault?.type === 'stream_cut' && !request.stream)) {
     await sleep(headersAfter, signal);
@@ -123,48 +156,80 @@ async function send(config: SimulatedConfig, random: Random, request: UpstreamRe
   }
   if (fault?.type === 'status') {
     await sleep(headersAfter, signal);
-    const message = fault.message ?? `Simulated fault: HTTP ${fault.status}.`;
-    return errorResponse(fault.status, message, signal, { retryAfter: fault.retryAfter });
+    return fail(fault.status, fault.message ?? `Simulated fault: HTTP ${fault.status}.`, { retryAfter: fault.retryAfter });
   }
   const corruptJson = fault?.type === 'stream_corrupt' && !request.stream;
   const cut =
     fault?.type === 'stream_cut' || fault?.type === 'stream_corrupt'
       ? { afterChunks: fault.afterChunks, corrupt: fault.type === 'stream_corrupt' }
       : undefined;
-
-  if (request.operation === 'embeddings') {
-    const parsed = parseRequest(embeddingsRequestSchema, request.parsed);
-    await sleep(headersAfter, signal);
-    if (!parsed.ok) return errorResponse(400, parsed.message, signal, { param: parsed.param });
-    const body = Buffer.from(JSON.stringify(embeddingsResponse(parsed.value, request.model, config.embeddingDimensions)));
+  const json = (value: unknown): UpstreamResponse => {
+    const body = Buffer.from(JSON.stringify(value));
     return bytesResponse(200, corruptJson ? truncated(body) : body, signal);
-  }
-  if (request.operation !== 'chat') {
+  };
+
+  if (request.operation === 'embeddings' || request.operation === 'count_tokens') {
     await sleep(headersAfter, signal);
-    return errorResponse(400, `The simulated provider does not support the operation "${String(request.operation)}".`, signal);
+    if (request.operation === 'count_tokens') {
+      const parsed = parseRequest(countTokensRequestSchema, request.parsed);
+      return parsed.ok ? json({ input_tokens: countMessagesPromptTokens(request.parsed) }) : fail(400, parsed.message);
+    }
+    const parsed = parseRequest(embeddingsRequestSchema, request.parsed);
+    return parsed.ok ? json(embeddingsResponse(parsed.value, request.model, config.embeddingDimensions)) : fail(400, parsed.message, { param: parsed.param });
+  }
+  if (request.operation !== 'chat' && request.operation !== 'messages') {
+    await sleep(headersAfter, signal);
+    return fail(400, `The simulated provider does not support the operation "${String(request.operation)}".`);
   }
 
-  const parsed = parseRequest(chatRequestSchema, request.parsed);
-  const planned = parsed.ok
-    ? planChat(parsed.value, request.parsed, request.model, config)
-    : ({ ok: false, message: parsed.message, param: parsed.param } as const);
+  const planned = planGeneration(request.operation, request, config);
   if (!planned.ok) {
     await sleep(headersAfter, signal);
-    return errorResponse(400, planned.message, signal, { param: planned.param });
+    return fail(400, planned.message, { param: planned.param });
   }
-  const plan = planned.plan;
-
+  const answer = planned.answer;
   if (!request.stream) {
     // An unstreamed answer arrives when the whole completion would have been generated.
-    const generation = config.tokensPerSecond > 0 ? (plan.usage.completion_tokens * 1000) / config.tokensPerSecond : 0;
+    const generation = config.tokensPerSecond > 0 ? (answer.outputTokens * 1000) / config.tokensPerSecond : 0;
     await sleep(headersAfter + config.ttftMs + Math.round(generation), signal);
-    const body = Buffer.from(JSON.stringify(chatCompletion(plan)));
-    return bytesResponse(200, corruptJson ? truncated(body) : body, signal);
+    return json(answer.json());
   }
   await sleep(headersAfter, signal);
   const headers = { ...baseHeaders('text/event-stream; charset=utf-8'), 'cache-control': 'no-cache' };
-  const streamOptions = { ttftMs: config.ttftMs, tokensPerSecond: config.tokensPerSecond, cut };
-  return generatedResponse(200, headers, signal, (bodySignal) => chatStream(plan, streamOptions, bodySignal));
+  const streamOptions: StreamOptions = { ttftMs: config.ttftMs, tokensPerSecond: config.tokensPerSecond, cut };
+  return generatedResponse(200, headers, signal, (bodySignal) => answer.stream(streamOptions, bodySignal));
+}
+
+/** A planned chat completion or message: its length, and its two serialisations. */
+interface PlannedGeneration {
+  readonly outputTokens: number;
+  json(): Record<string, unknown>;
+  stream(options: StreamOptions, signal: AbortSignal): AsyncGenerator<Uint8Array>;
+}
+
+type Planned = { ok: true; answer: PlannedGeneration } | { ok: false; message: string; param: string | null };
+
+function planGeneration(operation: 'chat' | 'messages', request: UpstreamRequest, config: SimulatedConfig): Planned {
+  if (operation === 'chat') {
+    const parsed = parseRequest(chatRequestSchema, request.parsed);
+    if (!parsed.ok) return parsed;
+    const planned = planChat(parsed.value, request.parsed, request.model, config);
+    if (!planned.ok) return planned;
+    const plan = planned.plan;
+    return {
+      ok: true,
+      answer: { outputTokens: plan.usage.completion_tokens, json: () => chatCompletion(plan), stream: (o, s) => chatStream(plan, o, s) },
+    };
+  }
+  const parsed = parseRequest(messagesRequestSchema, request.parsed);
+  if (!parsed.ok) return parsed;
+  const planned = planMessages(parsed.value, request.parsed, request.model, config);
+  if (!planned.ok) return { ok: false, message: planned.message, param: null };
+  const plan = planned.plan;
+  return {
+    ok: true,
+    answer: { outputTokens: plan.usage.output_tokens, json: () => messagesResponse(plan), stream: (o, s) => messagesStream(plan, o, s) },
+  };
 }
 
 /** The first half of a JSON body: a 200 whose body cannot be parsed. */

@@ -1,6 +1,7 @@
 /**
- * The parts of OpenAI requests the simulator reads, parsed loosely (unknown fields are allowed,
- * as OpenAI allows them), and the OpenAI-style `param` of the first problem when parsing fails.
+ * The parts of OpenAI and Anthropic requests the simulator reads, parsed loosely (unknown fields
+ * are allowed, as both APIs allow them), and the OpenAI-style `param` of the first problem when
+ * parsing fails.
  */
 import { z } from 'zod';
 
@@ -54,6 +55,43 @@ export const embeddingsRequestSchema = z.looseObject({
 });
 
 export type EmbeddingsRequest = z.output<typeof embeddingsRequestSchema>;
+
+// Anthropic Messages. Content blocks are kept loose: the simulator reads text, tool_use and
+// tool_result blocks and ignores the others (images, documents, thinking).
+const messagesBase = z.looseObject({
+  messages: z
+    .array(
+      z.looseObject({
+        role: z.enum(['user', 'assistant']),
+        content: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]),
+      }),
+    )
+    .min(1),
+  system: z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() }))]).optional(),
+  tools: z
+    .array(
+      z.looseObject({
+        name: z.string().min(1),
+        type: z.string().nullish(),
+        input_schema: z.record(z.string(), z.unknown()).optional(),
+      }),
+    )
+    .optional(),
+  tool_choice: z
+    .union([
+      z.looseObject({ type: z.literal('tool'), name: z.string().min(1), disable_parallel_tool_use: z.boolean().optional() }),
+      z.looseObject({ type: z.enum(['auto', 'any', 'none']), disable_parallel_tool_use: z.boolean().optional() }),
+    ])
+    .optional(),
+});
+
+/** A Messages request; max_tokens is required, as Anthropic requires it. */
+export const messagesRequestSchema = messagesBase.extend({ max_tokens: positiveInt });
+
+export type MessagesRequest = z.output<typeof messagesRequestSchema>;
+
+/** A count_tokens request: a Messages request without max_tokens. */
+export const countTokensRequestSchema = messagesBase;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string; param: string | null };
 

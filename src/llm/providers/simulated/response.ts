@@ -1,9 +1,11 @@
 /**
- * Byte-level responses of the simulated provider: JSON bodies, OpenAI-shaped errors, and bodies
- * produced by an async generator that stops (and clears its timers) on abort or dispose().
+ * Byte-level responses of the simulated provider: JSON bodies, OpenAI- and Anthropic-shaped
+ * errors, and bodies produced by an async generator that stops (and clears its timers) on abort
+ * or dispose().
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import { anthropicErrorType } from '../../formats/anthropic-errors.js';
 import type { UpstreamResponse } from '../types.js';
 
 /** Waits `ms` (0: not at all); rejects with the signal's reason when it aborts. */
@@ -100,10 +102,25 @@ export function errorResponse(
   status: number,
   message: string,
   requestSignal: AbortSignal,
-  options: { param?: string | null; retryAfter?: number } = {},
+  options: { param?: string | null; retryAfter?: number | undefined } = {},
 ): UpstreamResponse {
   const kind = errorKind(status);
   const body = { error: { message, type: kind.type, param: options.param ?? null, code: kind.code } };
   const extra: Record<string, string> = options.retryAfter === undefined ? {} : { 'retry-after': String(options.retryAfter) };
+  return jsonResponse(status, body, requestSignal, extra);
+}
+
+/** An Anthropic-shaped error answer: `{type:"error", error:{type,message}, request_id}`. */
+export function anthropicErrorResponse(
+  status: number,
+  message: string,
+  requestSignal: AbortSignal,
+  options: { retryAfter?: number | undefined } = {},
+): UpstreamResponse {
+  const requestId = `req_sim_${randomBytes(12).toString('hex')}`;
+  const body = { type: 'error', error: { type: anthropicErrorType(status), message }, request_id: requestId };
+  // Anthropic names the header request-id; x-request-id is the simulator's own, kept equal.
+  const extra: Record<string, string> = { 'request-id': requestId, 'x-request-id': requestId };
+  if (options.retryAfter !== undefined) extra['retry-after'] = String(options.retryAfter);
   return jsonResponse(status, body, requestSignal, extra);
 }
