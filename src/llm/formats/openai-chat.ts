@@ -132,3 +132,24 @@ export function chatResponseText(json: Record<string, unknown>): string {
   }
   return text;
 }
+
+/**
+ * The text slots of a chat completion response: each choice's text content ('output', index =
+ * choice index) and each tool call's arguments ('tool_call').
+ */
+export function chatResponseTextView(json: Record<string, unknown>, onChange: () => void): TextView {
+  const slots: TextSlot[] = [];
+  const choices = Array.isArray(json.choices) ? (json.choices as Record<string, unknown>[]) : [];
+  choices.forEach((choice, index) => {
+    const msg = choice?.message as Record<string, unknown> | null | undefined;
+    if (msg === null || typeof msg !== 'object') return;
+    if (typeof msg.content === 'string') slots.push(slot('output', index, msg, 'content', onChange));
+    if (Array.isArray(msg.tool_calls)) {
+      for (const call of msg.tool_calls as Record<string, unknown>[]) {
+        const fn = call?.function as Record<string, unknown> | null | undefined;
+        if (fn !== null && typeof fn === 'object' && typeof fn.arguments === 'string') slots.push(slot('tool_call', index, fn, 'arguments', onChange));
+      }
+    }
+  });
+  return { slots };
+}

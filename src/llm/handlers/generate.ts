@@ -157,8 +157,9 @@ async function forwardTranslated(
   }
   const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
   const json = parseProviderJson(buf, route.provider.name);
-  account(exchange, upstreamModel, usageOrEstimate(format, upstreamBody, json));
-  const answer = translation.response(json, ctx);
+  const usage = usageOrEstimate(format, upstreamBody, json);
+  account(exchange, upstreamModel, usage);
+  const answer = translation.response(json, ctx, usage);
   await runResponsePhases(exchange, logger);
   sendProviderJson(exchange, res, Buffer.from(JSON.stringify(answer)));
 }

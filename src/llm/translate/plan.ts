@@ -36,7 +36,8 @@ export interface Translation {
   /** The native operation the provider is asked for. */
   readonly upstream: 'chat' | 'messages';
   request(ctx: TranslationContext): Body;
-  response(json: Body, ctx: TranslationContext): Body;
+  /** `usage` is what the gateway accounted: the provider's, or its count when the provider sent none. */
+  response(json: Body, ctx: TranslationContext, usage: Usage): Body;
   stream(ctx: TranslationContext): StreamTranslator;
 }
 
@@ -50,14 +51,14 @@ const CHAT_VIA_MESSAGES: Translation = {
 const MESSAGES_VIA_CHAT: Translation = {
   upstream: 'chat',
   request: (ctx) => messagesToChatRequest(ctx.clientBody, { model: ctx.model }),
-  response: (json) => chatToMessagesResponse(json),
+  response: (json, _ctx, usage) => chatToMessagesResponse(json, { fallbackUsage: usage }),
   stream: (ctx) => new ChatToMessagesStream({ estimatedInputTokens: ctx.estimatedInputTokens(), fallbackUsage: ctx.fallbackUsage }),
 };
 
 const RESPONSES_VIA_CHAT: Translation = {
   upstream: 'chat',
   request: (ctx) => responsesToChatRequest(ctx.clientBody, { model: ctx.model }),
-  response: (json, ctx) => chatToResponsesResponse(json, { request: ctx.clientBody }),
+  response: (json, ctx, usage) => chatToResponsesResponse(json, { request: ctx.clientBody, fallbackUsage: () => usage }),
   stream: (ctx) => new ChatToResponsesStream({ request: ctx.clientBody, fallbackUsage: ctx.fallbackUsage }),
 };
 

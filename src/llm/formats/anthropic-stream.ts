@@ -1,0 +1,86 @@
+import type { StreamObserver, WireEvent } from './wire-event.js';
+import type { Usage } from '../usage.js';
+import { usageFromAnthropic } from './anthropic-messages.js';
+
+/**
+ * Watches an Anthropic Messages stream. Usage arrives in two parts: message_start carries the
+ * input side (and an early output count), each message_delta the cumulative output count and,
+ * from newer API versions, the final input and cache counts. The counts are merged field by field,
+ * a later number replacing an earlier one, so that either version yields the final usage.
+ */
+export class AnthropicStreamObserver implements StreamObserver {
+  #usage: Record<string, unknown> | undefined;
+  #finished = false;
+  #upstreamError: string | undefined;
+  #text = '';
+
+  observe(event: WireEvent): void {
+    const data = event.data;
+    switch (data.type ?? event.event) {
+      case 'message_start':
+        if (isRecord(data.message)) this.#mergeUsage(data.message.usage);
+        break;
+      case 'message_delta':
+        this.#mergeUsage(data.usage);
+        break;
+      case 'message_stop':
+        this.#finished = true;
+        break;
+      case 'content_block_start':
+        // A tool's name is generated output too; counted like the OpenAI observers count it.
+        if (isRecord(data.content_block) && typeof data.content_block.name === 'string') this.#text += data.content_block.name;
+        break;
+      case 'content_block_delta':
+        this.#text += deltaText(data.delta);
+        break;
+      case 'error': {
+        const error = isRecord(data.error) ? data.error : {};
+        const message = typeof error.message === 'string' ? error.message : typeof error.type === 'string' ? error.type : 'error';
+        this.#upstreamError = message;
+        break;
+      }
+    }
+  }
+
+  get usage(): Usage | undefined {
+    return usageFromAnthropic(this.#usage);
+  }
+
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  get upstreamError(): string | undefined {
+    return this.#upstreamError;
+  }
+
+  get text(): string {
+    return this.#text;
+  }
+
+  #mergeUsage(raw: unknown): void {
+    if (!isRecord(raw)) return;
+    const merged = { ...this.#usage };
+    // null means "not reported in this event", never "zero".
+    for (const [key, value] of Object.entries(raw)) if (value !== null && value !== undefined) merged[key] = value;
+    this.#usage = merged;
+  }
+}
+
+function deltaText(delta: unknown): string {
+  if (!isRecord(delta)) return '';
+  switch (delta.type) {
+    case 'text_delta':
+      return typeof delta.text === 'string' ? delta.text : '';
+    case 'thinking_delta':
+      return typeof delta.thinking === 'string' ? delta.thinking : '';
+    case 'input_json_delta':
+      return typeof delta.partial_json === 'string' ? delta.partial_json : '';
+    default:
+      return '';
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
