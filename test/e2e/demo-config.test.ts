@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+import { startMockAnthropic } from '../support/mock-anthropic-upstream.js';
 import { expectApiError } from '../support/openai-assert.js';
 import { startGateway, type Gateway } from '../../src/server/gateway.js';
 import { createLogger } from '../../src/telemetry/logger.js';
@@ -32,7 +34,28 @@ describe('the demo configuration without any provider key', () => {
     assert.equal(emb.data.length, 1);
   });
 
-  test('OpenAI models answer 503 provider_not_configured and are not listed', async () => {
+  test('demo answers the Anthropic SDK natively and the Responses API through translation', async () => {
+    const anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'gk-demo', maxRetries: 0 });
+    const message = await anthropic.messages.create({ model: 'demo', max_tokens: 200, messages: [{ role: 'user', content: 'hello' }] });
+    assert.equal(message.type, 'message');
+    const text = message.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+    assert.ok(text.length > 0);
+    const streamed = await anthropic.messages.stream({ model: 'demo', max_tokens: 200, messages: [{ role: 'user', content: 'hello' }] }).finalMessage();
+    assert.deepEqual(streamed.content, message.content, 'the simulator is deterministic');
+    assert.deepEqual(streamed.usage, message.usage);
+    const counted = await anthropic.messages.countTokens({ model: 'demo', messages: [{ role: 'user', content: 'hello' }] });
+    assert.equal(counted.input_tokens, message.usage.input_tokens);
+    const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'gk-demo', maxRetries: 0 });
+    const echoed = await openai.responses.create({ model: 'demo-echo', input: 'say this back' });
+    assert.equal(echoed.output_text, 'say this back');
+  });
+
+  test('OpenAI and Claude models answer 503 provider_not_configured and are not listed', async () => {
+    const anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'gk-demo', maxRetries: 0 });
+    await assert.rejects(anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }), (err: unknown) => {
+      assert.ok(err instanceof Anthropic.APIError && err.status === 503, String(err));
+      return true;
+    });
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'gk-demo', maxRetries: 0 });
     await expectApiError(client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }), 503, 'provider_not_configured');
     const ids = [];
@@ -71,5 +94,29 @@ describe('the demo configuration with OPENAI_API_KEY and GATEHOUSE_DEMO_KEY set'
   test('the default demo key no longer works', async () => {
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'gk-demo', maxRetries: 0 });
     await assert.rejects(client.models.list(), OpenAI.AuthenticationError);
+  });
+});
+
+describe('the demo configuration with ANTHROPIC_API_KEY set', () => {
+  let gw: Gateway;
+  let mock: MockUpstream;
+  before(async () => {
+    mock = await startMockAnthropic();
+    gw = await start({ ANTHROPIC_API_KEY: 'sk-ant-from-env', ANTHROPIC_BASE_URL: mock.url });
+  });
+  after(async () => {
+    await gw.shutdown();
+    await mock.close();
+  });
+
+  test('claude-* goes to the anthropic provider, for Anthropic and OpenAI clients alike', async () => {
+    const anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'gk-demo', maxRetries: 0 });
+    const message = await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+    const seen = mock.requests[mock.requests.length - 1];
+    assert.equal(seen.path, '/v1/messages');
+    assert.equal(seen.headers['x-api-key'], 'sk-ant-from-env');
+    const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'gk-demo', maxRetries: 0 });
+    const completion = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(completion.choices[0].message.content, message.content.map((b) => (b.type === 'text' ? b.text : '')).join(''));
   });
 });

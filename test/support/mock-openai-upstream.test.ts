@@ -91,8 +91,9 @@ const SSE_PAIRS: Record<string, { json: string; complete: boolean; usage: 'final
   'chat-parallel-tool-calls-interleaved.sse': { json: 'chat-parallel-tool-calls.json', complete: true, usage: 'final-chunk' },
 };
 
-test('every .sse fixture is paired with a .json fixture', () => {
-  const sse = readdirSync(new URL('../fixtures/openai/', import.meta.url)).filter((f) => f.endsWith('.sse'));
+test('every chat .sse fixture is paired with a .json fixture', () => {
+  // responses-*.sse are checked by test/llm/formats/openai-responses-stream.test.ts.
+  const sse = readdirSync(new URL('../fixtures/openai/', import.meta.url)).filter((f) => f.startsWith('chat-') && f.endsWith('.sse'));
   assert.deepEqual(sse.sort(), Object.keys(SSE_PAIRS).sort());
 });
 

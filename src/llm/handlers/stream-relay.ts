@@ -99,11 +99,12 @@ export async function relayStream(
     account(exchange, upstreamModel, strategy.usage());
     throw exchange.cancelled;
   }
-  if (failure === undefined && !strategy.complete()) {
+  const upstreamError = strategy.observer.upstreamError;
+  // A provider that reported an error in-band ended its answer on purpose: that is not a cut.
+  if (failure === undefined && upstreamError === undefined && !strategy.complete()) {
     failure = new GatehouseError('upstream_stream_interrupted', `Provider "${provider}" ended the stream before the response was complete.`);
   }
   account(exchange, upstreamModel, strategy.usage());
-  const upstreamError = strategy.observer.upstreamError;
   if (failure !== undefined) {
     exchange.error = failure;
     if (!res.destroyed) res.write(strategy.errorEvent(failure));
