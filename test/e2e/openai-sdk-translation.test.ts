@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { expectApiError } from '../support/openai-assert.js';
+import { expectApiError, expectStreamError } from '../support/openai-assert.js';
 import { readAnthropicFixture, startMockAnthropic } from '../support/mock-anthropic-upstream.js';
 import { readFixture, startMockOpenAI } from '../support/mock-openai-upstream.js';
 import type { MockUpstream } from '../support/mock-server.js';
@@ -108,6 +108,14 @@ describe('chat completions to an Anthropic provider', () => {
   test('what cannot be translated is refused with unsupported_feature', async () => {
     await expectApiError(client.chat.completions.create({ model: 'mock-text', messages, n: 2 }), 400, 'unsupported_feature');
     await expectApiError(client.embeddings.create({ model: 'mock-text', input: 'hello' }), 400, 'unsupported_feature');
+  });
+
+  test("an Anthropic error event inside a 200 stream reaches an OpenAI client as an in-band error", async () => {
+    const stream = await client.chat.completions.create({ model: 'mock-error-overloaded', messages, stream: true }).withResponse();
+    const text = await expectStreamError(stream.data, 'upstream_error');
+    assert.ok(text.length > 0, 'the text before the error was delivered');
+    const record = await gw.record(stream.response.headers.get('x-request-id')!);
+    assert.equal((record.error as { code: string }).code, 'upstream_error');
   });
 
   test("an Anthropic provider's own 400 reaches an OpenAI client in OpenAI's shape", async () => {
