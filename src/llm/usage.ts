@@ -14,7 +14,8 @@ export interface Usage {
   readonly source: 'provider' | 'estimated';
 }
 
-function num(value: unknown): number {
+/** A token count read from a provider's usage object: anything but a finite non-negative number is 0. */
+export function tokenCount(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
 }
 
@@ -25,15 +26,15 @@ export function usageFromOpenAI(raw: unknown): Usage | undefined {
   if (typeof u.prompt_tokens !== 'number' && typeof u.total_tokens !== 'number') return undefined;
   const promptDetails = (u.prompt_tokens_details ?? {}) as Record<string, unknown>;
   const completionDetails = (u.completion_tokens_details ?? {}) as Record<string, unknown>;
-  const promptTokens = num(u.prompt_tokens);
-  const completionTokens = num(u.completion_tokens);
+  const promptTokens = tokenCount(u.prompt_tokens);
+  const completionTokens = tokenCount(u.completion_tokens);
   return {
     promptTokens,
     completionTokens,
-    totalTokens: num(u.total_tokens) || promptTokens + completionTokens,
-    cachedPromptTokens: num(promptDetails?.cached_tokens),
+    totalTokens: tokenCount(u.total_tokens) || promptTokens + completionTokens,
+    cachedPromptTokens: tokenCount(promptDetails?.cached_tokens),
     cacheWriteTokens: 0,
-    reasoningTokens: num(completionDetails?.reasoning_tokens),
+    reasoningTokens: tokenCount(completionDetails?.reasoning_tokens),
     source: 'provider',
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { SlotKind, TextSlot, TextView } from './text-view.js';
-import type { Usage } from '../usage.js';
+import { fieldSlot, type TextSlot, type TextView, type SlotKind } from './text-view.js';
+import { tokenCount, type Usage } from '../usage.js';
+import { isJsonObject } from './json-object.js';
 
 /**
  * Anthropic Messages: request validation, the text views of a request and a response, and usage.
@@ -50,23 +51,23 @@ const ROLE_KIND: Record<string, SlotKind> = { user: 'user', assistant: 'assistan
 export function messagesTextView(body: Record<string, unknown>, onChange: () => void): TextView {
   const slots: TextSlot[] = [];
   if (typeof body.system === 'string') {
-    slots.push(slot('system', -1, body, 'system', onChange));
+    slots.push(fieldSlot('system', -1, body, 'system', onChange));
   } else if (Array.isArray(body.system)) {
     for (const b of body.system) {
-      if (isRecord(b) && typeof b.text === 'string') slots.push(slot('system', -1, b, 'text', onChange));
+      if (isJsonObject(b) && typeof b.text === 'string') slots.push(fieldSlot('system', -1, b, 'text', onChange));
     }
   }
   const messages = body.messages as Record<string, unknown>[];
   messages.forEach((m, index) => {
     const kind = ROLE_KIND[m.role as string] ?? 'user';
     if (typeof m.content === 'string') {
-      slots.push(slot(kind, index, m, 'content', onChange));
+      slots.push(fieldSlot(kind, index, m, 'content', onChange));
       return;
     }
     if (!Array.isArray(m.content)) return;
     for (const b of m.content) {
-      if (!isRecord(b)) continue;
-      if (b.type === 'text' && typeof b.text === 'string') slots.push(slot(kind, index, b, 'text', onChange));
+      if (!isJsonObject(b)) continue;
+      if (b.type === 'text' && typeof b.text === 'string') slots.push(fieldSlot(kind, index, b, 'text', onChange));
       else if (b.type === 'tool_use') stringLeaves(b.input, 'tool_call', index, slots, onChange);
       else if (b.type === 'tool_result') toolResultSlots(b, index, slots, onChange);
     }
@@ -76,10 +77,10 @@ export function messagesTextView(body: Record<string, unknown>, onChange: () => 
 
 function toolResultSlots(b: Record<string, unknown>, index: number, slots: TextSlot[], onChange: () => void): void {
   if (typeof b.content === 'string') {
-    slots.push(slot('tool_result', index, b, 'content', onChange));
+    slots.push(fieldSlot('tool_result', index, b, 'content', onChange));
   } else if (Array.isArray(b.content)) {
     for (const part of b.content) {
-      if (isRecord(part) && part.type === 'text' && typeof part.text === 'string') slots.push(slot('tool_result', index, part, 'text', onChange));
+      if (isJsonObject(part) && part.type === 'text' && typeof part.text === 'string') slots.push(fieldSlot('tool_result', index, part, 'text', onChange));
     }
   }
 }
@@ -88,31 +89,17 @@ function toolResultSlots(b: Record<string, unknown>, index: number, slots: TextS
 function stringLeaves(value: unknown, kind: SlotKind, index: number, slots: TextSlot[], onChange: () => void): void {
   if (Array.isArray(value)) {
     value.forEach((item, i) => {
-      if (typeof item === 'string') slots.push(slot(kind, index, value, i, onChange));
+      if (typeof item === 'string') slots.push(fieldSlot(kind, index, value, i, onChange));
       else stringLeaves(item, kind, index, slots, onChange);
     });
-  } else if (isRecord(value)) {
+  } else if (isJsonObject(value)) {
     for (const [key, item] of Object.entries(value)) {
-      if (typeof item === 'string') slots.push(slot(kind, index, value, key, onChange));
+      if (typeof item === 'string') slots.push(fieldSlot(kind, index, value, key, onChange));
       else stringLeaves(item, kind, index, slots, onChange);
     }
   }
 }
 
-function slot(kind: SlotKind, index: number, holder: Record<string, unknown> | unknown[], key: string | number, onChange: () => void): TextSlot {
-  const h = holder as Record<string | number, unknown>;
-  return {
-    kind,
-    index,
-    get text() {
-      return h[key] as string;
-    },
-    set(text: string) {
-      h[key] = text;
-      onChange();
-    },
-  };
-}
 
 /**
  * The generated text of a Messages response, for token estimates: text, thinking, and each tool
@@ -135,7 +122,7 @@ export function messagesResponseText(json: Record<string, unknown>): string {
 export function messagesResponseTextView(json: Record<string, unknown>, onChange: () => void): TextView {
   const slots: TextSlot[] = [];
   contentBlocks(json).forEach((b, index) => {
-    if (b.type === 'text' && typeof b.text === 'string') slots.push(slot('output', index, b, 'text', onChange));
+    if (b.type === 'text' && typeof b.text === 'string') slots.push(fieldSlot('output', index, b, 'text', onChange));
     else if (b.type === 'tool_use') stringLeaves(b.input, 'tool_call', index, slots, onChange);
   });
   return { slots };
@@ -143,32 +130,29 @@ export function messagesResponseTextView(json: Record<string, unknown>, onChange
 
 function contentBlocks(json: Record<string, unknown>): Record<string, unknown>[] {
   // Non-object entries keep their place so that indices stay equal to array positions.
-  return Array.isArray(json.content) ? json.content.map((b: unknown) => (isRecord(b) ? b : {})) : [];
+  return Array.isArray(json.content) ? json.content.map((b: unknown) => (isJsonObject(b) ? b : {})) : [];
 }
 
-function num(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
-}
 
 /**
  * Reads an Anthropic `usage` object (a message, message_start or message_delta). Anthropic's
  * `input_tokens` excludes the tokens read from or written to the prompt cache; ours includes them.
  */
 export function usageFromAnthropic(raw: unknown): Usage | undefined {
-  if (!isRecord(raw)) return undefined;
+  if (!isJsonObject(raw)) return undefined;
   if (typeof raw.input_tokens !== 'number' && typeof raw.output_tokens !== 'number') return undefined;
-  const cacheRead = num(raw.cache_read_input_tokens);
-  const cacheWrite = num(raw.cache_creation_input_tokens);
-  const promptTokens = num(raw.input_tokens) + cacheRead + cacheWrite;
-  const completionTokens = num(raw.output_tokens);
-  const details = isRecord(raw.output_tokens_details) ? raw.output_tokens_details : {};
+  const cacheRead = tokenCount(raw.cache_read_input_tokens);
+  const cacheWrite = tokenCount(raw.cache_creation_input_tokens);
+  const promptTokens = tokenCount(raw.input_tokens) + cacheRead + cacheWrite;
+  const completionTokens = tokenCount(raw.output_tokens);
+  const details = isJsonObject(raw.output_tokens_details) ? raw.output_tokens_details : {};
   return {
     promptTokens,
     completionTokens,
     totalTokens: promptTokens + completionTokens,
     cachedPromptTokens: cacheRead,
     cacheWriteTokens: cacheWrite,
-    reasoningTokens: num(details.thinking_tokens),
+    reasoningTokens: tokenCount(details.thinking_tokens),
     source: 'provider',
   };
 }
@@ -190,6 +174,3 @@ export function anthropicUsageObject(usage: Usage): AnthropicUsageObject {
   };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

@@ -1,6 +1,7 @@
 import type { StreamObserver, WireEvent } from './wire-event.js';
 import type { Usage } from '../usage.js';
 import { usageFromAnthropic } from './anthropic-messages.js';
+import { isJsonObject } from './json-object.js';
 
 /**
  * Watches an Anthropic Messages stream. Usage arrives in two parts: message_start carries the
@@ -18,7 +19,7 @@ export class AnthropicStreamObserver implements StreamObserver {
     const data = event.data;
     switch (data.type ?? event.event) {
       case 'message_start':
-        if (isRecord(data.message)) this.#mergeUsage(data.message.usage);
+        if (isJsonObject(data.message)) this.#mergeUsage(data.message.usage);
         break;
       case 'message_delta':
         this.#mergeUsage(data.usage);
@@ -28,13 +29,13 @@ export class AnthropicStreamObserver implements StreamObserver {
         break;
       case 'content_block_start':
         // A tool's name is generated output too; counted like the OpenAI observers count it.
-        if (isRecord(data.content_block) && typeof data.content_block.name === 'string') this.#text += data.content_block.name;
+        if (isJsonObject(data.content_block) && typeof data.content_block.name === 'string') this.#text += data.content_block.name;
         break;
       case 'content_block_delta':
         this.#text += deltaText(data.delta);
         break;
       case 'error': {
-        const error = isRecord(data.error) ? data.error : {};
+        const error = isJsonObject(data.error) ? data.error : {};
         const message = typeof error.message === 'string' ? error.message : typeof error.type === 'string' ? error.type : 'error';
         this.#upstreamError = message;
         break;
@@ -59,7 +60,7 @@ export class AnthropicStreamObserver implements StreamObserver {
   }
 
   #mergeUsage(raw: unknown): void {
-    if (!isRecord(raw)) return;
+    if (!isJsonObject(raw)) return;
     const merged = { ...this.#usage };
     // null means "not reported in this event", never "zero".
     for (const [key, value] of Object.entries(raw)) if (value !== null && value !== undefined) merged[key] = value;
@@ -68,7 +69,7 @@ export class AnthropicStreamObserver implements StreamObserver {
 }
 
 function deltaText(delta: unknown): string {
-  if (!isRecord(delta)) return '';
+  if (!isJsonObject(delta)) return '';
   switch (delta.type) {
     case 'text_delta':
       return typeof delta.text === 'string' ? delta.text : '';
@@ -81,6 +82,3 @@ function deltaText(delta: unknown): string {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

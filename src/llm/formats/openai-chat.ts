@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TextSlot, TextView, SlotKind } from './text-view.js';
+import { fieldSlot, type TextSlot, type TextView, type SlotKind } from './text-view.js';
 import { contentText } from '../tokens.js';
 
 /**
@@ -59,16 +59,16 @@ export function chatTextView(body: Record<string, unknown>, onChange: () => void
   messages.forEach((m, index) => {
     const kind = ROLE_KIND[m.role as string] ?? 'user';
     if (typeof m.content === 'string') {
-      slots.push(slot(kind, index, m, 'content', onChange));
+      slots.push(fieldSlot(kind, index, m, 'content', onChange));
     } else if (Array.isArray(m.content)) {
       for (const part of m.content as Record<string, unknown>[]) {
-        if (typeof part.text === 'string') slots.push(slot(kind, index, part, 'text', onChange));
+        if (typeof part.text === 'string') slots.push(fieldSlot(kind, index, part, 'text', onChange));
       }
     }
     if (Array.isArray(m.tool_calls)) {
       for (const call of m.tool_calls as Record<string, unknown>[]) {
         const fn = call.function as Record<string, unknown> | null | undefined;
-        if (fn !== null && typeof fn === 'object' && typeof fn.arguments === 'string') slots.push(slot('tool_call', index, fn, 'arguments', onChange));
+        if (fn !== null && typeof fn === 'object' && typeof fn.arguments === 'string') slots.push(fieldSlot('tool_call', index, fn, 'arguments', onChange));
       }
     }
   });
@@ -77,42 +77,16 @@ export function chatTextView(body: Record<string, unknown>, onChange: () => void
 
 /** The text slots of an embeddings request: each string input. */
 export function embeddingsTextView(body: Record<string, unknown>, onChange: () => void): TextView {
-  if (typeof body.input === 'string') return { slots: [slot('input', 0, body, 'input', onChange)] };
+  if (typeof body.input === 'string') return { slots: [fieldSlot('input', 0, body, 'input', onChange)] };
   const input = body.input as unknown[];
   const slots: TextSlot[] = [];
   input.forEach((item, index) => {
-    if (typeof item === 'string') slots.push(arraySlot(index, input, onChange));
+    if (typeof item === 'string') slots.push(fieldSlot('input', index, input, index, onChange));
   });
   return { slots };
 }
 
-function slot(kind: SlotKind, index: number, holder: Record<string, unknown>, key: string, onChange: () => void): TextSlot {
-  return {
-    kind,
-    index,
-    get text() {
-      return holder[key] as string;
-    },
-    set(text: string) {
-      holder[key] = text;
-      onChange();
-    },
-  };
-}
 
-function arraySlot(index: number, list: unknown[], onChange: () => void): TextSlot {
-  return {
-    kind: 'input',
-    index,
-    get text() {
-      return list[index] as string;
-    },
-    set(text: string) {
-      list[index] = text;
-      onChange();
-    },
-  };
-}
 
 /** The text of a chat completion response (all choices), for token estimates. */
 export function chatResponseText(json: Record<string, unknown>): string {
@@ -143,11 +117,11 @@ export function chatResponseTextView(json: Record<string, unknown>, onChange: ()
   choices.forEach((choice, index) => {
     const msg = choice?.message as Record<string, unknown> | null | undefined;
     if (msg === null || typeof msg !== 'object') return;
-    if (typeof msg.content === 'string') slots.push(slot('output', index, msg, 'content', onChange));
+    if (typeof msg.content === 'string') slots.push(fieldSlot('output', index, msg, 'content', onChange));
     if (Array.isArray(msg.tool_calls)) {
       for (const call of msg.tool_calls as Record<string, unknown>[]) {
         const fn = call?.function as Record<string, unknown> | null | undefined;
-        if (fn !== null && typeof fn === 'object' && typeof fn.arguments === 'string') slots.push(slot('tool_call', index, fn, 'arguments', onChange));
+        if (fn !== null && typeof fn === 'object' && typeof fn.arguments === 'string') slots.push(fieldSlot('tool_call', index, fn, 'arguments', onChange));
       }
     }
   });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { SlotKind, TextSlot, TextView } from './text-view.js';
+import { fieldSlot, type TextSlot, type TextView, type SlotKind } from './text-view.js';
 import { contentText, countTextTokens } from '../tokens.js';
-import type { Usage } from '../usage.js';
+import { tokenCount, type Usage } from '../usage.js';
+import { isJsonObject } from './json-object.js';
 
 /**
  * OpenAI Responses API: request validation, the text views of a request and of a response, usage
@@ -45,9 +46,6 @@ const TEXT_PARTS = new Set(['input_text', 'output_text']);
 
 type Item = Record<string, unknown>;
 
-function isObject(value: unknown): value is Item {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** A message item may omit `type` (OpenAI's "easy input message"). */
 export function inputItemType(item: Item): string | undefined {
@@ -62,23 +60,23 @@ export function inputItemType(item: Item): string | undefined {
  */
 export function responsesTextView(body: Record<string, unknown>, onChange: () => void): TextView {
   const slots: TextSlot[] = [];
-  if (typeof body.instructions === 'string') slots.push(slot('system', -1, body, 'instructions', onChange));
-  if (typeof body.input === 'string') slots.push(slot('user', 0, body, 'input', onChange));
+  if (typeof body.instructions === 'string') slots.push(fieldSlot('system', -1, body, 'instructions', onChange));
+  if (typeof body.input === 'string') slots.push(fieldSlot('user', 0, body, 'input', onChange));
   if (!Array.isArray(body.input)) return { slots };
   (body.input as unknown[]).forEach((item, index) => {
-    if (!isObject(item)) return;
+    if (!isJsonObject(item)) return;
     switch (inputItemType(item)) {
       case 'message': {
         const kind = ROLE_KIND[item.role as string] ?? 'user';
-        if (typeof item.content === 'string') slots.push(slot(kind, index, item, 'content', onChange));
+        if (typeof item.content === 'string') slots.push(fieldSlot(kind, index, item, 'content', onChange));
         else pushTextParts(slots, kind, index, item.content, onChange);
         break;
       }
       case 'function_call':
-        if (typeof item.arguments === 'string') slots.push(slot('tool_call', index, item, 'arguments', onChange));
+        if (typeof item.arguments === 'string') slots.push(fieldSlot('tool_call', index, item, 'arguments', onChange));
         break;
       case 'function_call_output':
-        if (typeof item.output === 'string') slots.push(slot('tool_result', index, item, 'output', onChange));
+        if (typeof item.output === 'string') slots.push(fieldSlot('tool_result', index, item, 'output', onChange));
         else pushTextParts(slots, 'tool_result', index, item.output, onChange);
         break;
       default:
@@ -91,7 +89,7 @@ export function responsesTextView(body: Record<string, unknown>, onChange: () =>
 function pushTextParts(slots: TextSlot[], kind: SlotKind, index: number, parts: unknown, onChange: () => void): void {
   if (!Array.isArray(parts)) return;
   for (const part of parts) {
-    if (isObject(part) && TEXT_PARTS.has(part.type as string) && typeof part.text === 'string') slots.push(slot(kind, index, part, 'text', onChange));
+    if (isJsonObject(part) && TEXT_PARTS.has(part.type as string) && typeof part.text === 'string') slots.push(fieldSlot(kind, index, part, 'text', onChange));
   }
 }
 
@@ -101,10 +99,10 @@ export function responsesResponseTextView(json: Record<string, unknown>, onChang
   outputItems(json).forEach((item, index) => {
     if (item.type === 'message' && Array.isArray(item.content)) {
       for (const part of item.content) {
-        if (isObject(part) && part.type === 'output_text' && typeof part.text === 'string') slots.push(slot('output', index, part, 'text', onChange));
+        if (isJsonObject(part) && part.type === 'output_text' && typeof part.text === 'string') slots.push(fieldSlot('output', index, part, 'text', onChange));
       }
     } else if (item.type === 'function_call' && typeof item.arguments === 'string') {
-      slots.push(slot('tool_call', index, item, 'arguments', onChange));
+      slots.push(fieldSlot('tool_call', index, item, 'arguments', onChange));
     }
   });
   return { slots };
@@ -116,7 +114,7 @@ export function responsesResponseText(json: Record<string, unknown>): string {
   for (const item of outputItems(json)) {
     if (item.type === 'message' && Array.isArray(item.content)) {
       for (const part of item.content) {
-        if (!isObject(part)) continue;
+        if (!isJsonObject(part)) continue;
         if (part.type === 'output_text' && typeof part.text === 'string') text += part.text;
         else if (part.type === 'refusal' && typeof part.refusal === 'string') text += part.refusal;
       }
@@ -128,42 +126,26 @@ export function responsesResponseText(json: Record<string, unknown>): string {
 }
 
 function outputItems(json: Record<string, unknown>): Item[] {
-  return Array.isArray(json.output) ? (json.output as unknown[]).filter(isObject) : [];
+  return Array.isArray(json.output) ? (json.output as unknown[]).filter(isJsonObject) : [];
 }
 
-function slot(kind: SlotKind, index: number, holder: Item, key: string, onChange: () => void): TextSlot {
-  return {
-    kind,
-    index,
-    get text() {
-      return holder[key] as string;
-    },
-    set(text: string) {
-      holder[key] = text;
-      onChange();
-    },
-  };
-}
 
-function num(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
-}
 
 /** Reads a Responses `usage` object. Returns undefined if absent. */
 export function usageFromResponses(raw: unknown): Usage | undefined {
-  if (!isObject(raw)) return undefined;
+  if (!isJsonObject(raw)) return undefined;
   if (typeof raw.input_tokens !== 'number' && typeof raw.total_tokens !== 'number') return undefined;
-  const inputDetails = isObject(raw.input_tokens_details) ? raw.input_tokens_details : {};
-  const outputDetails = isObject(raw.output_tokens_details) ? raw.output_tokens_details : {};
-  const promptTokens = num(raw.input_tokens);
-  const completionTokens = num(raw.output_tokens);
+  const inputDetails = isJsonObject(raw.input_tokens_details) ? raw.input_tokens_details : {};
+  const outputDetails = isJsonObject(raw.output_tokens_details) ? raw.output_tokens_details : {};
+  const promptTokens = tokenCount(raw.input_tokens);
+  const completionTokens = tokenCount(raw.output_tokens);
   return {
     promptTokens,
     completionTokens,
-    totalTokens: num(raw.total_tokens) || promptTokens + completionTokens,
-    cachedPromptTokens: num(inputDetails.cached_tokens),
-    cacheWriteTokens: num(inputDetails.cache_write_tokens),
-    reasoningTokens: num(outputDetails.reasoning_tokens),
+    totalTokens: tokenCount(raw.total_tokens) || promptTokens + completionTokens,
+    cachedPromptTokens: tokenCount(inputDetails.cached_tokens),
+    cacheWriteTokens: tokenCount(inputDetails.cache_write_tokens),
+    reasoningTokens: tokenCount(outputDetails.reasoning_tokens),
     source: 'provider',
   };
 }
@@ -179,7 +161,7 @@ export function countResponsesPromptTokens(body: Readonly<Record<string, unknown
   if (typeof body.input === 'string') total += 3 + countTextTokens(body.input);
   else if (Array.isArray(body.input)) {
     for (const item of body.input as unknown[]) {
-      if (!isObject(item)) continue;
+      if (!isJsonObject(item)) continue;
       total += 3 + countTextTokens(inputItemText(item));
     }
   }

@@ -16,3 +16,19 @@ export interface TextSlot {
 export interface TextView {
   readonly slots: readonly TextSlot[];
 }
+
+/** A slot over `holder[key]` (an object's field or an array's element) that reports rewrites. */
+export function fieldSlot(kind: SlotKind, index: number, holder: Record<string, unknown> | unknown[], key: string | number, onChange: () => void): TextSlot {
+  const h = holder as Record<string | number, unknown>;
+  return {
+    kind,
+    index,
+    get text() {
+      return h[key] as string;
+    },
+    set(text: string) {
+      h[key] = text;
+      onChange();
+    },
+  };
+}

@@ -1,5 +1,6 @@
 import { anthropicImageSource } from './image-sources.js';
-import { malformed, unsupported } from './translation-errors.js';
+import { malformed, unsupported, requireObject } from './translation-errors.js';
+import { isJsonObject } from '../formats/json-object.js';
 
 /**
  * An OpenAI chat completions request as an Anthropic Messages request. Used only when the provider
@@ -31,7 +32,7 @@ export function chatToMessagesRequest(chat: Record<string, unknown>, options: Ch
   const system: Block[] = [];
   const turns: Turn[] = [];
   (chat.messages as unknown[]).forEach((raw, i) => {
-    const m = record(raw, `messages[${i}]`);
+    const m = requireObject(raw, `messages[${i}]`);
     switch (m.role) {
       case 'system':
       case 'developer':
@@ -75,7 +76,7 @@ export function chatToMessagesRequest(chat: Record<string, unknown>, options: Ch
 function rejectUntranslatable(chat: Record<string, unknown>): void {
   if (typeof chat.n === 'number' && chat.n > 1) throw unsupported('Anthropic returns one choice per request; n must be 1.', 'n');
   const format = chat.response_format;
-  if (format !== undefined && format !== null && !(isRecord(format) && format.type === 'text')) {
+  if (format !== undefined && format !== null && !(isJsonObject(format) && format.type === 'text')) {
     throw unsupported('Anthropic has no JSON mode or JSON schema response format.', 'response_format');
   }
   if (chat.logprobs === true) throw unsupported('Anthropic does not return log probabilities.', 'logprobs');
@@ -110,7 +111,7 @@ function userBlocks(content: unknown, path: string): Block[] {
         return textPartBlock(part, at);
       case 'image_url': {
         const image = part.image_url;
-        const url = typeof image === 'string' ? image : isRecord(image) ? image.url : undefined;
+        const url = typeof image === 'string' ? image : isJsonObject(image) ? image.url : undefined;
         if (typeof url !== 'string') throw malformed('An image_url part needs image_url.url.', `${at}.image_url.url`);
         // `detail` has no counterpart: Anthropic picks the resolution itself.
         return [withCacheControl({ type: 'image', source: anthropicImageSource(url, `${at}.image_url.url`) }, part)];
@@ -146,10 +147,10 @@ function assistantBlocks(m: Record<string, unknown>, i: number): Block[] {
 }
 
 function toolUseBlock(raw: unknown, path: string): Block {
-  const call = record(raw, path);
+  const call = requireObject(raw, path);
   if (call.type !== 'function') throw unsupported(`Tool calls of type "${String(call.type)}" cannot be translated to Anthropic.`, path);
   const fn = call.function;
-  if (!isRecord(fn) || typeof fn.name !== 'string') throw malformed('A function tool call needs function.name.', `${path}.function.name`);
+  if (!isJsonObject(fn) || typeof fn.name !== 'string') throw malformed('A function tool call needs function.name.', `${path}.function.name`);
   if (typeof call.id !== 'string') throw malformed('A tool call needs an id.', `${path}.id`);
   return { type: 'tool_use', id: call.id, name: fn.name, input: parseArguments(fn.arguments, `${path}.function.arguments`) };
 }
@@ -165,7 +166,7 @@ function parseArguments(args: unknown, param: string): Record<string, unknown> {
   } catch {
     throw malformed('Tool call arguments are not valid JSON.', param);
   }
-  if (!isRecord(parsed)) throw malformed('Tool call arguments must be a JSON object.', param);
+  if (!isJsonObject(parsed)) throw malformed('Tool call arguments must be a JSON object.', param);
   return parsed;
 }
 
@@ -207,14 +208,14 @@ function finishTurn(turn: Turn): Record<string, unknown> {
 }
 
 function anthropicTool(raw: unknown, i: number): Block {
-  const tool = record(raw, `tools[${i}]`);
+  const tool = requireObject(raw, `tools[${i}]`);
   if (tool.type !== 'function') throw unsupported(`Tools of type "${String(tool.type)}" cannot be translated to Anthropic.`, `tools[${i}]`);
   const fn = tool.function;
-  if (!isRecord(fn) || typeof fn.name !== 'string') throw malformed('A function tool needs function.name.', `tools[${i}].function.name`);
+  if (!isJsonObject(fn) || typeof fn.name !== 'string') throw malformed('A function tool needs function.name.', `tools[${i}].function.name`);
   // `strict` is left out: Anthropic's strict tool use is a separate opt-in that not every model has.
   const out: Block = { name: fn.name };
   if (typeof fn.description === 'string') out.description = fn.description;
-  out.input_schema = isRecord(fn.parameters) ? fn.parameters : { type: 'object', properties: {} };
+  out.input_schema = isJsonObject(fn.parameters) ? fn.parameters : { type: 'object', properties: {} };
   return out;
 }
 
@@ -223,7 +224,7 @@ function anthropicToolChoice(choice: unknown, noParallel: boolean): Block | unde
   if (choice === 'auto') out = { type: 'auto' };
   else if (choice === 'required') out = { type: 'any' };
   else if (choice === 'none') out = { type: 'none' };
-  else if (isRecord(choice) && choice.type === 'function' && isRecord(choice.function) && typeof choice.function.name === 'string') {
+  else if (isJsonObject(choice) && choice.type === 'function' && isJsonObject(choice.function) && typeof choice.function.name === 'string') {
     out = { type: 'tool', name: choice.function.name };
   } else if (choice !== undefined && choice !== null) {
     throw unsupported('This tool_choice cannot be translated to Anthropic.', 'tool_choice');
@@ -259,24 +260,17 @@ function textPartBlock(part: Record<string, unknown>, path: string): Block[] {
 
 /** Some clients mark cache breakpoints on chat content parts; Anthropic takes them on the block. */
 function withCacheControl(block: Block, part: Record<string, unknown>): Block {
-  if (isRecord(part.cache_control)) block.cache_control = part.cache_control;
+  if (isJsonObject(part.cache_control)) block.cache_control = part.cache_control;
   return block;
 }
 
 function parts(content: unknown, path: string): Record<string, unknown>[] {
   if (!Array.isArray(content)) throw malformed('Content must be a string or an array of parts.', path);
-  return content.map((part, j) => record(part, `${path}[${j}]`));
+  return content.map((part, j) => requireObject(part, `${path}[${j}]`));
 }
 
-function record(value: unknown, path: string): Record<string, unknown> {
-  if (!isRecord(value)) throw malformed('Expected an object.', path);
-  return value;
-}
 
 function numberOr(value: unknown): number | undefined {
   return typeof value === 'number' ? value : undefined;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

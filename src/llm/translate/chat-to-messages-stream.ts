@@ -2,6 +2,7 @@ import { anthropicUsageObject } from '../formats/anthropic-messages.js';
 import type { StreamTranslator, WireEvent } from '../formats/wire-event.js';
 import { usageFromOpenAI, type Usage } from '../usage.js';
 import { anthropicStop, type AnthropicStop } from './stop-reasons.js';
+import { isJsonObject } from '../formats/json-object.js';
 
 /**
  * A chat completions stream as Anthropic Messages events.
@@ -64,12 +65,12 @@ export class ChatToMessagesStream implements StreamTranslator {
     }
     this.#usage = usageFromOpenAI(chunk.usage) ?? this.#usage;
     const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
-    const choice = choices.find((c): c is Record<string, unknown> => isRecord(c) && (c.index ?? 0) === 0);
+    const choice = choices.find((c): c is Record<string, unknown> => isJsonObject(c) && (c.index ?? 0) === 0);
     if (choice !== undefined && this.#stop === undefined) {
-      const delta = isRecord(choice.delta) ? choice.delta : {};
+      const delta = isJsonObject(choice.delta) ? choice.delta : {};
       if (typeof delta.content === 'string' && delta.content !== '') this.#text(delta.content, out);
       if (typeof delta.refusal === 'string' && delta.refusal !== '') this.#text(delta.refusal, out);
-      if (Array.isArray(delta.tool_calls)) for (const call of delta.tool_calls) if (isRecord(call)) this.#toolCall(call, out);
+      if (Array.isArray(delta.tool_calls)) for (const call of delta.tool_calls) if (isJsonObject(call)) this.#toolCall(call, out);
       this.#advance(out);
       if (typeof choice.finish_reason === 'string') {
         this.#stop = anthropicStop(choice.finish_reason, choice.stop_reason);
@@ -115,7 +116,7 @@ export class ChatToMessagesStream implements StreamTranslator {
 
   #toolCall(call: Record<string, unknown>, out: WireEvent[]): void {
     const index = typeof call.index === 'number' ? call.index : 0;
-    const fn = isRecord(call.function) ? call.function : {};
+    const fn = isJsonObject(call.function) ? call.function : {};
     let ch = this.#tools.get(index);
     // Some OpenAI-compatible servers send every call at index 0; a new id means a new call.
     const newId = typeof call.id === 'string' && ch !== undefined && ch.id !== '' && call.id !== ch.id;
@@ -210,7 +211,7 @@ function isComplete(ch: Channel): boolean {
   // Cheap test first: a complete object ends with "}"; parse only then.
   if (!ch.args.trimEnd().endsWith('}')) return false;
   try {
-    return isRecord(JSON.parse(ch.args));
+    return isJsonObject(JSON.parse(ch.args));
   } catch {
     return false;
   }
@@ -224,6 +225,3 @@ function anthropicEvent(type: string, fields: Record<string, unknown>): WireEven
   return { event: type, data: { type, ...fields } };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

@@ -1,6 +1,7 @@
 import { contentText } from '../tokens.js';
 import { usageFromOpenAI, type Usage } from '../usage.js';
 import { responseIds } from './responses-ids.js';
+import { isJsonObject } from '../formats/json-object.js';
 
 /**
  * A chat completion as the Response object OpenAI's Responses API returns: the same fields in the
@@ -27,7 +28,7 @@ export interface ChatToResponsesOptions {
 export function chatToResponsesResponse(chat: Readonly<Body>, options: ChatToResponsesOptions): Body {
   const ids = responseIds(chat.id);
   const choice = firstChoice(chat);
-  const message = isObject(choice.message) ? choice.message : {};
+  const message = isJsonObject(choice.message) ? choice.message : {};
   const outcome = outcomeOf(choice.finish_reason);
 
   const output: Body[] = [];
@@ -38,9 +39,9 @@ export function chatToResponsesResponse(chat: Readonly<Body>, options: ChatToRes
   }
   if (typeof message.refusal === 'string' && message.refusal !== '') parts.push(refusalPart(message.refusal));
   if (parts.length > 0) output.push(messageItem(ids.message(0), 'completed', parts));
-  const calls = Array.isArray(message.tool_calls) ? (message.tool_calls as unknown[]).filter(isObject) : [];
+  const calls = Array.isArray(message.tool_calls) ? (message.tool_calls as unknown[]).filter(isJsonObject) : [];
   calls.forEach((call, n) => {
-    const fn = isObject(call.function) ? call.function : {};
+    const fn = isJsonObject(call.function) ? call.function : {};
     output.push(
       functionCallItem({
         id: ids.functionCall(n),
@@ -96,8 +97,8 @@ export interface ResponseObjectFields {
  */
 export function responseObject(fields: ResponseObjectFields): Body {
   const req = fields.request;
-  const reasoning = isObject(req.reasoning) ? req.reasoning : {};
-  const text = isObject(req.text) ? req.text : {};
+  const reasoning = isJsonObject(req.reasoning) ? req.reasoning : {};
+  const text = isJsonObject(req.text) ? req.text : {};
   const { outcome } = fields;
   const response: Body = {
     id: fields.id,
@@ -175,7 +176,7 @@ export function chatAnnotations(annotations: unknown): Body[] {
   if (!Array.isArray(annotations)) return [];
   const out: Body[] = [];
   for (const a of annotations as unknown[]) {
-    if (!isObject(a) || a.type !== 'url_citation' || !isObject(a.url_citation)) continue;
+    if (!isJsonObject(a) || a.type !== 'url_citation' || !isJsonObject(a.url_citation)) continue;
     const c = a.url_citation;
     out.push({ type: 'url_citation', start_index: c.start_index, end_index: c.end_index, title: c.title, url: c.url });
   }
@@ -184,22 +185,19 @@ export function chatAnnotations(annotations: unknown): Body[] {
 
 /** Chat's `logprobs.content` entries in the Responses shape (the same fields; bytes never null). */
 export function chatLogprobs(logprobs: unknown): Body[] {
-  if (!isObject(logprobs) || !Array.isArray(logprobs.content)) return [];
-  return (logprobs.content as unknown[]).filter(isObject).map((entry) => ({
+  if (!isJsonObject(logprobs) || !Array.isArray(logprobs.content)) return [];
+  return (logprobs.content as unknown[]).filter(isJsonObject).map((entry) => ({
     token: entry.token,
     bytes: Array.isArray(entry.bytes) ? entry.bytes : [],
     logprob: entry.logprob,
     top_logprobs: Array.isArray(entry.top_logprobs)
-      ? (entry.top_logprobs as unknown[]).filter(isObject).map((top) => ({ token: top.token, bytes: Array.isArray(top.bytes) ? top.bytes : [], logprob: top.logprob }))
+      ? (entry.top_logprobs as unknown[]).filter(isJsonObject).map((top) => ({ token: top.token, bytes: Array.isArray(top.bytes) ? top.bytes : [], logprob: top.logprob }))
       : [],
   }));
 }
 
 function firstChoice(chat: Readonly<Body>): Body {
-  const choices = Array.isArray(chat.choices) ? (chat.choices as unknown[]).filter(isObject) : [];
+  const choices = Array.isArray(chat.choices) ? (chat.choices as unknown[]).filter(isJsonObject) : [];
   return choices.find((c) => c.index === 0 || c.index === undefined) ?? choices[0] ?? {};
 }
 
-export function isObject(value: unknown): value is Body {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

@@ -4,7 +4,6 @@ import {
   chatAnnotations,
   chatLogprobs,
   functionCallItem,
-  isObject,
   messageItem,
   outcomeOf,
   outputTextPart,
@@ -14,6 +13,7 @@ import {
   type ResponseOutcome,
 } from './chat-to-responses-response.js';
 import { responseIds, type ResponseIds } from './responses-ids.js';
+import { isJsonObject } from '../formats/json-object.js';
 
 /**
  * chat.completion.chunk objects in, Responses API stream events out.
@@ -95,7 +95,7 @@ export class ChatToResponsesStream implements StreamTranslator {
     if (this.#completed) return [];
     const chunk = event.data;
     this.#start(chunk);
-    const choices = Array.isArray(chunk.choices) ? (chunk.choices as unknown[]).filter(isObject) : [];
+    const choices = Array.isArray(chunk.choices) ? (chunk.choices as unknown[]).filter(isJsonObject) : [];
     // Responses has one answer: the first choice (n is never sent upstream).
     const choice = choices.find((c) => c.index === 0 || c.index === undefined);
     if (choice !== undefined && this.#outcome === undefined) this.#readChoice(choice);
@@ -130,7 +130,7 @@ export class ChatToResponsesStream implements StreamTranslator {
   }
 
   #readChoice(choice: Body): void {
-    const delta = isObject(choice.delta) ? choice.delta : {};
+    const delta = isJsonObject(choice.delta) ? choice.delta : {};
     if (typeof delta.content === 'string' && delta.content !== '') {
       const part = this.#part('output_text');
       part.text += delta.content;
@@ -140,7 +140,7 @@ export class ChatToResponsesStream implements StreamTranslator {
     const annotations = chatAnnotations(delta.annotations);
     if (annotations.length > 0) this.#part('output_text').annotations.push(...annotations);
     if (Array.isArray(delta.tool_calls)) {
-      for (const entry of delta.tool_calls as unknown[]) if (isObject(entry)) this.#readToolCall(entry);
+      for (const entry of delta.tool_calls as unknown[]) if (isJsonObject(entry)) this.#readToolCall(entry);
     }
     if (choice.finish_reason !== null && choice.finish_reason !== undefined) {
       this.#outcome = outcomeOf(choice.finish_reason);
@@ -160,7 +160,7 @@ export class ChatToResponsesStream implements StreamTranslator {
       this.#items.push(call);
     }
     this.#lastCallIndex = index;
-    const fn = isObject(entry.function) ? entry.function : {};
+    const fn = isJsonObject(entry.function) ? entry.function : {};
     // Some servers repeat id and name in every fragment: the first one counts.
     if (call.callId === '' && typeof entry.id === 'string') call.callId = entry.id;
     if (call.name === '' && typeof fn.name === 'string') call.name = fn.name;

@@ -3,6 +3,7 @@ import { anthropicUsageObject, usageFromAnthropic } from '../formats/anthropic-m
 import { usageFromOpenAI, type Usage } from '../usage.js';
 import { chatUsageObject } from './chat-usage.js';
 import { anthropicStop, chatFinishReason } from './stop-reasons.js';
+import { isJsonObject } from '../formats/json-object.js';
 
 /**
  * Unstreamed responses between Anthropic Messages and chat completions. The id and model of the
@@ -18,7 +19,7 @@ export function messagesToChatResponse(json: Record<string, unknown>, options: M
   let text = '';
   const toolCalls: Record<string, unknown>[] = [];
   for (const block of Array.isArray(json.content) ? json.content : []) {
-    if (!isRecord(block)) continue;
+    if (!isJsonObject(block)) continue;
     if (block.type === 'text' && typeof block.text === 'string') {
       text += block.text;
     } else if (block.type === 'tool_use') {
@@ -58,8 +59,8 @@ const NO_USAGE: Usage = {
 export function chatToMessagesResponse(json: Record<string, unknown>, options: ChatToMessagesResponseOptions = {}): Record<string, unknown> {
   const choices = Array.isArray(json.choices) ? json.choices : [];
   // Requests with n > 1 are refused before they reach the provider, so the first choice is the answer.
-  const choice = isRecord(choices[0]) ? choices[0] : {};
-  const message = isRecord(choice.message) ? choice.message : {};
+  const choice = isJsonObject(choices[0]) ? choices[0] : {};
+  const message = isJsonObject(choice.message) ? choice.message : {};
   const content: Record<string, unknown>[] = [];
   const text = typeof message.content === 'string' ? message.content : '';
   if (text !== '') content.push({ type: 'text', text });
@@ -82,8 +83,8 @@ export function chatToMessagesResponse(json: Record<string, unknown>, options: C
 }
 
 function toolUseBlock(raw: unknown, k: number): Record<string, unknown> {
-  const call = isRecord(raw) ? raw : {};
-  const fn = isRecord(call.function) ? call.function : {};
+  const call = isJsonObject(raw) ? raw : {};
+  const fn = isJsonObject(call.function) ? call.function : {};
   const args = typeof fn.arguments === 'string' ? fn.arguments : '';
   let input: unknown = {};
   if (args.trim() !== '') {
@@ -94,12 +95,9 @@ function toolUseBlock(raw: unknown, k: number): Record<string, unknown> {
     }
   }
   // Anthropic clients are promised an object; a model's broken JSON cannot be passed on as one.
-  if (!isRecord(input)) {
+  if (!isJsonObject(input)) {
     throw new GatehouseError('upstream_invalid_response', `The provider returned tool call ${k} with arguments that are not a JSON object.`);
   }
   return { type: 'tool_use', id: call.id, name: fn.name, input };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

@@ -1,5 +1,6 @@
 import { chatImageUrl } from './image-sources.js';
-import { malformed, unsupported } from './translation-errors.js';
+import { malformed, unsupported, requireObject } from './translation-errors.js';
+import { isJsonObject } from '../formats/json-object.js';
 
 /**
  * An Anthropic Messages request as an OpenAI chat completions request. Used only when the provider
@@ -28,7 +29,7 @@ export function messagesToChatRequest(body: Record<string, unknown>, options: Me
   const system = chatSystem(body.system);
   if (system !== undefined) messages.push(system);
   (body.messages as unknown[]).forEach((raw, i) => {
-    const m = record(raw, `messages[${i}]`);
+    const m = requireObject(raw, `messages[${i}]`);
     if (m.role === 'user') messages.push(...userMessages(m.content, i));
     else messages.push(...assistantMessages(m.content, i));
   });
@@ -41,11 +42,11 @@ export function messagesToChatRequest(body: Record<string, unknown>, options: Me
   const tools = Array.isArray(body.tools) ? body.tools.map((t, i) => chatTool(t, i)) : [];
   if (tools.length > 0) out.tools = tools;
   // OpenAI rejects tool_choice and parallel_tool_calls on a request without tools.
-  if (isRecord(body.tool_choice) && tools.length > 0) {
+  if (isJsonObject(body.tool_choice) && tools.length > 0) {
     out.tool_choice = chatToolChoice(body.tool_choice);
     if (body.tool_choice.disable_parallel_tool_use === true) out.parallel_tool_calls = false;
   }
-  if (isRecord(body.metadata) && typeof body.metadata.user_id === 'string') out.user = body.metadata.user_id;
+  if (isJsonObject(body.metadata) && typeof body.metadata.user_id === 'string') out.user = body.metadata.user_id;
   if (body.stream === true) {
     out.stream = true;
     // Without it a chat stream carries no usage at all, and a streamed call must cost what the
@@ -59,7 +60,7 @@ function chatSystem(system: unknown): ChatMessage | undefined {
   if (typeof system === 'string') return system === '' ? undefined : { role: 'system', content: system };
   if (!Array.isArray(system) || system.length === 0) return undefined;
   const texts = system.map((b, j) => {
-    const block = record(b, `system[${j}]`);
+    const block = requireObject(b, `system[${j}]`);
     if (block.type !== 'text' || typeof block.text !== 'string') throw malformed('System blocks must be text blocks.', `system[${j}]`);
     return block.text;
   });
@@ -154,7 +155,7 @@ function toolCall(block: Record<string, unknown>, path: string): Record<string, 
 }
 
 function chatTool(raw: unknown, i: number): Record<string, unknown> {
-  const tool = record(raw, `tools[${i}]`);
+  const tool = requireObject(raw, `tools[${i}]`);
   // Anthropic's server tools (web search, code execution, bash, ...) run at Anthropic.
   if (tool.type !== undefined && tool.type !== null && tool.type !== 'custom') {
     throw unsupported(`The server tool "${String(tool.type)}" runs only at Anthropic.`, `tools[${i}]`);
@@ -162,7 +163,7 @@ function chatTool(raw: unknown, i: number): Record<string, unknown> {
   if (typeof tool.name !== 'string') throw malformed('A tool needs a name.', `tools[${i}].name`);
   const fn: Record<string, unknown> = { name: tool.name };
   if (typeof tool.description === 'string') fn.description = tool.description;
-  if (isRecord(tool.input_schema)) fn.parameters = tool.input_schema;
+  if (isJsonObject(tool.input_schema)) fn.parameters = tool.input_schema;
   return { type: 'function', function: fn };
 }
 
@@ -189,14 +190,7 @@ function text(block: Record<string, unknown>, path: string): string {
 
 function blocks(content: unknown, path: string): Record<string, unknown>[] {
   if (!Array.isArray(content)) throw malformed('Content must be a string or an array of blocks.', path);
-  return content.map((b, j) => record(b, `${path}[${j}]`));
+  return content.map((b, j) => requireObject(b, `${path}[${j}]`));
 }
 
-function record(value: unknown, path: string): Record<string, unknown> {
-  if (!isRecord(value)) throw malformed('Expected an object.', path);
-  return value;
-}
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

@@ -2,6 +2,7 @@ import { AnthropicStreamObserver } from '../formats/anthropic-stream.js';
 import type { StreamTranslator, WireEvent } from '../formats/wire-event.js';
 import { chatUsageObject } from './chat-usage.js';
 import { chatFinishReason } from './stop-reasons.js';
+import { isJsonObject } from '../formats/json-object.js';
 
 /**
  * An Anthropic Messages stream as chat.completion.chunk objects. Anthropic numbers content blocks
@@ -35,7 +36,7 @@ export class MessagesToChatStream implements StreamTranslator {
     this.#usage.observe(event);
     switch (data.type ?? event.event) {
       case 'message_start': {
-        const message = isRecord(data.message) ? data.message : {};
+        const message = isJsonObject(data.message) ? data.message : {};
         this.#id = typeof message.id === 'string' ? message.id : '';
         this.#model = typeof message.model === 'string' ? message.model : '';
         return [this.#chunk({ role: 'assistant', content: '' })];
@@ -45,7 +46,7 @@ export class MessagesToChatStream implements StreamTranslator {
       case 'content_block_delta':
         return this.#blockDelta(data);
       case 'message_delta': {
-        const delta = isRecord(data.delta) ? data.delta : {};
+        const delta = isJsonObject(data.delta) ? data.delta : {};
         const out = [this.#chunk({}, chatFinishReason(delta.stop_reason))];
         const usage = this.#usage.usage;
         if (this.#includeUsage && usage !== undefined) out.push(this.#envelope([], chatUsageObject(usage)));
@@ -61,7 +62,7 @@ export class MessagesToChatStream implements StreamTranslator {
   }
 
   #blockStart(data: Record<string, unknown>): WireEvent[] {
-    const block = isRecord(data.content_block) ? data.content_block : {};
+    const block = isJsonObject(data.content_block) ? data.content_block : {};
     if (block.type === 'tool_use' && typeof data.index === 'number') {
       const index = this.#toolIndexByBlock.size;
       this.#toolIndexByBlock.set(data.index, index);
@@ -72,7 +73,7 @@ export class MessagesToChatStream implements StreamTranslator {
   }
 
   #blockDelta(data: Record<string, unknown>): WireEvent[] {
-    const delta = isRecord(data.delta) ? data.delta : {};
+    const delta = isJsonObject(data.delta) ? data.delta : {};
     if (delta.type === 'text_delta' && typeof delta.text === 'string') return [this.#chunk({ content: delta.text })];
     if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string' && delta.partial_json !== '') {
       const index = typeof data.index === 'number' ? this.#toolIndexByBlock.get(data.index) : undefined;
@@ -92,6 +93,3 @@ export class MessagesToChatStream implements StreamTranslator {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

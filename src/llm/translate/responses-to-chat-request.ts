@@ -1,5 +1,6 @@
 import { GatehouseError } from '../../errors/gatehouse-error.js';
 import { inputItemType } from '../formats/openai-responses.js';
+import { isJsonObject } from '../formats/json-object.js';
 
 /**
  * A Responses API request as a chat completions request, for providers that only speak chat.
@@ -35,14 +36,14 @@ export function responsesToChatRequest(body: Readonly<Body>, options: ResponsesT
 
   const reasoning = body.reasoning as Body | null | undefined;
   // Only the effort has a chat equivalent; summaries are never produced by a chat provider.
-  if (isObject(reasoning) && present(reasoning.effort)) out.reasoning_effort = reasoning.effort;
+  if (isJsonObject(reasoning) && present(reasoning.effort)) out.reasoning_effort = reasoning.effort;
 
   if (body.stream === true) {
     out.stream = true;
     // Usage arrives only in this extra chunk; a streamed call must cost what the unstreamed one does.
     const streamOptions: Body = { include_usage: true };
     const clientOptions = body.stream_options as Body | null | undefined;
-    if (isObject(clientOptions) && typeof clientOptions.include_obfuscation === 'boolean') streamOptions.include_obfuscation = clientOptions.include_obfuscation;
+    if (isJsonObject(clientOptions) && typeof clientOptions.include_obfuscation === 'boolean') streamOptions.include_obfuscation = clientOptions.include_obfuscation;
     out.stream_options = streamOptions;
   }
   return out;
@@ -72,7 +73,7 @@ function chatMessages(body: Readonly<Body>): ChatMessage[] {
   if (!Array.isArray(body.input)) return messages;
   (body.input as unknown[]).forEach((item, i) => {
     const param = `input[${i}]`;
-    if (!isObject(item)) throw invalid(param, 'an input item must be an object.');
+    if (!isJsonObject(item)) throw invalid(param, 'an input item must be an object.');
     const type = inputItemType(item);
     switch (type) {
       case 'message':
@@ -179,7 +180,7 @@ function chatTools(tools: unknown): Body[] | undefined {
   if (!Array.isArray(tools) || tools.length === 0) return undefined;
   return tools.map((tool: unknown, i) => {
     const param = `tools[${i}]`;
-    if (!isObject(tool)) throw invalid(param, 'a tool must be an object.');
+    if (!isJsonObject(tool)) throw invalid(param, 'a tool must be an object.');
     if (tool.type !== 'function') {
       throw unsupported(param, `the built-in tool "${String(tool.type)}" runs only at OpenAI; a chat completions provider can call function tools only.`);
     }
@@ -196,7 +197,7 @@ function chatToolChoice(choice: unknown): unknown {
     if (!TOOL_CHOICE_MODES.has(choice)) throw invalid('tool_choice', 'tool_choice must be "auto", "none", "required" or an object.');
     return choice;
   }
-  if (!isObject(choice)) throw invalid('tool_choice', 'tool_choice must be "auto", "none", "required" or an object.');
+  if (!isJsonObject(choice)) throw invalid('tool_choice', 'tool_choice must be "auto", "none", "required" or an object.');
   if (choice.type === 'function') return { type: 'function', function: { name: requireString(choice, 'name', 'tool_choice') } };
   if (choice.type === 'allowed_tools') {
     const tools = Array.isArray(choice.tools) ? (choice.tools as unknown[]) : [];
@@ -206,7 +207,7 @@ function chatToolChoice(choice: unknown): unknown {
         mode: choice.mode,
         tools: tools.map((tool, i) => {
           const param = `tool_choice.tools[${i}]`;
-          if (!isObject(tool) || tool.type !== 'function') throw unsupported(param, 'only function tools can be allowed on a chat completions provider.');
+          if (!isJsonObject(tool) || tool.type !== 'function') throw unsupported(param, 'only function tools can be allowed on a chat completions provider.');
           return { type: 'function', function: { name: requireString(tool, 'name', param) } };
         }),
       },
@@ -216,11 +217,11 @@ function chatToolChoice(choice: unknown): unknown {
 }
 
 function chatTextOptions(text: unknown): Body {
-  if (!isObject(text)) return {};
+  if (!isJsonObject(text)) return {};
   const out: Body = {};
   if (present(text.verbosity)) out.verbosity = text.verbosity;
   const format = text.format;
-  if (!isObject(format) || format.type === 'text') return out;
+  if (!isJsonObject(format) || format.type === 'text') return out;
   if (format.type === 'json_object') out.response_format = { type: 'json_object' };
   else if (format.type === 'json_schema') {
     const schema: Body = { name: requireString(format, 'name', 'text.format') };
@@ -245,7 +246,7 @@ function chatLogprobs(body: Readonly<Body>): Body {
 function contentParts(content: unknown, param: string): Body[] {
   if (!Array.isArray(content)) throw invalid(param, 'content must be a string or an array of content parts.');
   return content.map((part: unknown, j) => {
-    if (!isObject(part) || typeof part.type !== 'string') throw invalid(`${param}[${j}]`, 'a content part must be an object with a type.');
+    if (!isJsonObject(part) || typeof part.type !== 'string') throw invalid(`${param}[${j}]`, 'a content part must be an object with a type.');
     return part;
   });
 }
@@ -260,9 +261,6 @@ function present(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
 
-function isObject(value: unknown): value is Body {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function unsupported(param: string, why: string): GatehouseError {
   return new GatehouseError('unsupported_feature', `Cannot translate ${param} for this provider: ${why}`, { param });

@@ -1,4 +1,5 @@
 import { GatehouseError } from '../../errors/gatehouse-error.js';
+import { isJsonObject } from '../formats/json-object.js';
 
 /**
  * The two ways a translation fails: the request uses something the target format cannot express
@@ -11,4 +12,10 @@ export function unsupported(message: string, param: string): GatehouseError {
 
 export function malformed(message: string, param: string): GatehouseError {
   return new GatehouseError('invalid_request', message, { param });
+}
+
+/** The value at `path`, which the translation needs to be an object. */
+export function requireObject(value: unknown, path: string): Record<string, unknown> {
+  if (!isJsonObject(value)) throw malformed('Expected an object.', path);
+  return value;
 }
