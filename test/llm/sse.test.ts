@@ -2,20 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { SseSplitter, sseData, type SseEvent } from '../../src/llm/sse.js';
+import { prng } from '../support/prng.js';
 
 const encoder = new TextEncoder();
 
-/** A deterministic PRNG (mulberry32), so a failing split can be reproduced from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Feeds `bytes` to a fresh splitter in the given pieces; returns the events and what was left. */
 function split(bytes: Uint8Array, pieces: readonly Uint8Array[] | ((bytes: Uint8Array) => Uint8Array[])): { events: SseEvent[]; rest: string } {

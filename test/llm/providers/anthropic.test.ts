@@ -6,7 +6,8 @@ import { GatehouseError } from '../../../src/errors/gatehouse-error.js';
 import { anthropicProvider, mergeBetas } from '../../../src/llm/providers/anthropic/index.js';
 import { classifyAnthropicError } from '../../../src/llm/providers/anthropic-errors.js';
 import { providerModule } from '../../../src/llm/providers/registry.js';
-import type { Provider, UpstreamOperation, UpstreamRequest, UpstreamResponse } from '../../../src/llm/providers/types.js';
+import type { Provider, UpstreamRequest } from '../../../src/llm/providers/types.js';
+import { readText, upstreamRequest } from '../../support/upstream-request.js';
 
 interface Seen {
   readonly method: string;
@@ -50,26 +51,12 @@ function anthropic(config: Record<string, unknown> = {}): Provider {
 }
 
 function request(body: Buffer, options: Partial<UpstreamRequest> = {}): UpstreamRequest {
-  return {
-    operation: 'messages' as UpstreamOperation,
-    model: 'claude-sonnet-4-5',
-    body,
-    parsed: JSON.parse(body.toString('utf8')) as Record<string, unknown>,
-    stream: false,
-    clientHeaders: {},
-    requestId: 'req-123',
-    signal: new AbortController().signal,
-    ...options,
-  };
+  const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+  return upstreamRequest('messages', 'claude-sonnet-4-5', parsed, { body, stream: false, requestId: 'req-123', ...options });
 }
 
 const messageBody = Buffer.from('{"model":"claude-sonnet-4-5",  "max_tokens":64,\n"messages":[{"role":"user","content":"héllo 👋"}],"cache":{"x":1}}');
 
-async function readText(response: UpstreamResponse): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const chunk of response.body) parts.push(Buffer.from(chunk));
-  return Buffer.concat(parts).toString('utf8');
-}
 
 /** Sends one request and returns what the server saw and the response text. */
 async function roundTrip(p: Provider, req: UpstreamRequest, reply: Reply = { status: 200, body: '{"ok":true}' }) {

@@ -6,8 +6,10 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { z } from 'zod';
 import { GatehouseError } from '../../../src/errors/gatehouse-error.js';
 import { createSimulatedProvider, simulatedConfigSchema } from '../../../src/llm/providers/simulated/index.js';
-import type { UpstreamOperation, UpstreamRequest, UpstreamResponse } from '../../../src/llm/providers/types.js';
+import type { UpstreamResponse } from '../../../src/llm/providers/types.js';
 import { countMessagesPromptTokens, countTextTokens } from '../../../src/llm/tokens.js';
+import { readText, upstreamRequest } from '../../support/upstream-request.js';
+
 
 // Response bodies are read loosely; the assertions check their shape.
 type Json = Record<string, any>;
@@ -17,27 +19,11 @@ function provider(config: ConfigInput = {}) {
   return createSimulatedProvider('sim', simulatedConfigSchema.parse({ type: 'simulated', ...config }));
 }
 
-function request(parsed: Json, options: Partial<Omit<UpstreamRequest, 'parsed'>> = {}): UpstreamRequest {
-  return {
-    operation: 'messages' as UpstreamOperation,
-    model: 'claude-sim',
-    body: Buffer.from(JSON.stringify(parsed)),
-    parsed,
-    stream: parsed.stream === true,
-    clientHeaders: {},
-    requestId: 'req-test',
-    signal: new AbortController().signal,
-    ...options,
-  };
-}
+
+const request = (parsed: Json, options: Parameters<typeof upstreamRequest>[3] = {}) => upstreamRequest('messages', 'claude-sim', parsed, options);
 
 const ask = (text: string, extra: Json = {}): Json => ({ model: 'claude-sim', max_tokens: 1024, messages: [{ role: 'user', content: text }], ...extra });
 
-async function readText(response: UpstreamResponse): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const chunk of response.body) parts.push(Buffer.from(chunk));
-  return Buffer.concat(parts).toString('utf8');
-}
 
 const json = async (response: UpstreamResponse): Promise<Json> => JSON.parse(await readText(response)) as Json;
 

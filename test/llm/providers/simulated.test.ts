@@ -10,8 +10,10 @@ import {
   simulatedConfigSchema,
   simulatedProvider,
 } from '../../../src/llm/providers/simulated/index.js';
-import type { UpstreamRequest, UpstreamResponse } from '../../../src/llm/providers/types.js';
+import type { UpstreamResponse } from '../../../src/llm/providers/types.js';
 import { countChatPromptTokens, countTextTokens } from '../../../src/llm/tokens.js';
+import { readText, upstreamRequest } from '../../support/upstream-request.js';
+
 
 // Response bodies are read loosely; the assertions check their shape.
 type Json = Record<string, any>;
@@ -23,27 +25,11 @@ function provider(config: ConfigInput = {}, random?: () => number) {
   return createSimulatedProvider('sim', parsed, random === undefined ? {} : { random });
 }
 
-function request(parsed: Json, options: Partial<Omit<UpstreamRequest, 'parsed'>> = {}): UpstreamRequest {
-  return {
-    operation: 'chat',
-    model: 'sim-1',
-    body: Buffer.from(JSON.stringify(parsed)),
-    parsed,
-    stream: parsed.stream === true,
-    clientHeaders: {},
-    requestId: 'req-test',
-    signal: new AbortController().signal,
-    ...options,
-  };
-}
+
+const request = (parsed: Json, options: Parameters<typeof upstreamRequest>[3] = {}) => upstreamRequest('chat', 'sim-1', parsed, options);
 
 const chat = (text: string, extra: Json = {}): Json => ({ model: 'sim-1', messages: [{ role: 'user', content: text }], ...extra });
 
-async function readText(response: UpstreamResponse): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const chunk of response.body) parts.push(Buffer.from(chunk));
-  return Buffer.concat(parts).toString('utf8');
-}
 
 async function json(response: UpstreamResponse): Promise<Json> {
   return JSON.parse(await readText(response)) as Json;

@@ -5,6 +5,7 @@ import { ChatToMessagesStream } from '../../../src/llm/translate/chat-to-message
 import { chatToMessagesResponse } from '../../../src/llm/translate/messages-chat-response.js';
 import { estimatedUsage } from '../../../src/llm/usage.js';
 import { assembleMessages, jsonFixture, sseFixture, translateAll } from './wire-fixtures.js';
+import { prng } from '../../support/prng.js';
 
 type Json = Record<string, unknown>;
 const fallback = estimatedUsage(70, 9);
@@ -257,14 +258,3 @@ function splitRandomly(text: string, random: () => number): string[] {
   return out;
 }
 
-/** mulberry32: a deterministic PRNG, so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
