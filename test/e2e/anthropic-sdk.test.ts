@@ -97,6 +97,25 @@ describe('passthrough to an Anthropic upstream', () => {
     for (const key of Object.keys(expected) as (keyof Anthropic.Message)[]) assert.deepEqual(final[key], expected[key], key);
   });
 
+  test('a tool-use round trip passes through: the tool_result turn reaches the provider as sent', async () => {
+    const first = await client.messages.create({ model: 'mock-tool-use', max_tokens: 300, tools: [WEATHER_TOOL], messages: question });
+    assert.deepEqual(first, json('messages-tool-use.json'));
+    const calls = first.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+    assert.ok(calls.length >= 1);
+    const params: Anthropic.MessageCreateParamsNonStreaming = {
+      model: 'mock-tool-use',
+      max_tokens: 300,
+      tools: [WEATHER_TOOL],
+      messages: [
+        ...question,
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: calls.map((c) => ({ type: 'tool_result' as const, tool_use_id: c.id, content: [{ type: 'text' as const, text: '18°C' }], is_error: false })) },
+      ],
+    };
+    await client.messages.create(params);
+    assert.deepEqual(lastUpstream(anth).json, params);
+  });
+
   test('thinking blocks and their signatures stream through', async () => {
     const final = await client.messages.stream({ model: 'mock-thinking', max_tokens: 4000, messages: question }).finalMessage();
     const expected = json('messages-thinking.json');
