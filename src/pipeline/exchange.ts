@@ -3,6 +3,7 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import type { GatehouseError } from '../errors/gatehouse-error.js';
 import type { TextView } from '../llm/formats/text-view.js';
 import type { Usage } from '../llm/usage.js';
+import type { JsonScan } from '../llm/formats/json-scan.js';
 import type { UpstreamOperation } from '../llm/providers/types.js';
 import { ANONYMOUS, type Identity } from './identity.js';
 import type { Phase } from './phases.js';
@@ -75,6 +76,8 @@ export class Exchange {
   /** The raw request body and its parse. `body` is mutated in place when a policy rewrites text. */
   rawBody: Buffer | undefined;
   body: Record<string, unknown> | undefined;
+  /** Where the raw body keeps its top-level model value, for splicing in a renamed model. */
+  bodyScan: JsonScan | undefined;
   /** Set when anything changed `body`, so the forwarder re-serialises it instead of passing bytes. */
   bodyChanged = false;
   stream = false;

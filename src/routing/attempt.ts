@@ -1,4 +1,5 @@
 import { GatehouseError } from '../errors/gatehouse-error.js';
+import { isJsonObject } from '../llm/formats/json-object.js';
 import type { Exchange } from '../pipeline/exchange.js';
 import type { CompiledRoute } from '../config/runtime.js';
 import type { UpstreamRequest, UpstreamResponse } from '../llm/providers/types.js';
@@ -197,11 +198,15 @@ export async function readAll(response: UpstreamResponse, limit: number, provide
   return Buffer.concat(chunks, size);
 }
 
-/** A JSON object with an `error` member: the error document of OpenAI- and Anthropic-style APIs. */
+/**
+ * An API error document: a JSON object with an `error` member (OpenAI, Anthropic and most
+ * OpenAI-compatible servers) or `{"object":"error","message":...}` (vLLM).
+ */
 function isErrorDocument(text: string): boolean {
   try {
     const json = JSON.parse(text) as unknown;
-    return json !== null && typeof json === 'object' && !Array.isArray(json) && 'error' in json;
+    if (!isJsonObject(json)) return false;
+    return 'error' in json || (json.object === 'error' && typeof json.message === 'string');
   } catch {
     return false;
   }

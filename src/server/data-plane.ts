@@ -54,6 +54,7 @@ const ROUTES: ReadonlyMap<string, RouteEntry> = new Map<string, RouteEntry>([
 ]);
 
 const MODEL_PATH = '/v1/models/';
+const MESSAGES_PATH = '/v1/messages';
 
 /** The data-plane request listener: route, build the Exchange, run the handler, render errors, record. */
 export function createDataPlaneHandler(state: DataPlaneState): (req: IncomingMessage, res: ServerResponse) => void {
@@ -100,7 +101,7 @@ async function handle(state: DataPlaneState, req: IncomingMessage, res: ServerRe
   } catch (err) {
     const error = toGatehouseError(err);
     exchange.error = error;
-    if (exchange.cancelled === undefined) sendError(exchange, req, res, error, errorRenderer(entry, exchange));
+    if (exchange.cancelled === undefined) sendError(exchange, req, res, error, errorRenderer(entry, exchange, path));
   } finally {
     recordExchange(exchange, req.method ?? '', path, logger);
     runtime.release();
@@ -135,9 +136,12 @@ function sendError(
   res.end(rendered.body);
 }
 
-function errorRenderer(entry: RouteEntry | undefined, exchange: Exchange): (error: GatehouseError, requestId: string) => RenderedError {
-  if (entry?.renderError !== undefined) return entry.renderError;
-  return entry?.operation === 'models' && wantsAnthropicShape(exchange) ? renderAnthropicError : renderOpenAIError;
+function errorRenderer(entry: RouteEntry | undefined, exchange: Exchange, path: string): (error: GatehouseError, requestId: string) => RenderedError {
+  if (entry !== undefined && entry.operation !== 'models') return entry.renderError ?? renderOpenAIError;
+  // /v1/models and unknown paths serve both families: Anthropic clients get Anthropic-shaped
+  // errors on their paths (also unknown ones, such as /v1/messages/batches) and wherever they
+  // identify themselves with anthropic-version.
+  return path.startsWith(MESSAGES_PATH) || wantsAnthropicShape(exchange) ? renderAnthropicError : renderOpenAIError;
 }
 
 function safeDecode(segment: string): string {

@@ -3,17 +3,26 @@ import type { Usage } from '../usage.js';
 import { usageFromAnthropic } from './anthropic-messages.js';
 import { isJsonObject } from './json-object.js';
 
+const DEFERRABLE: ReadonlySet<string> = new Set(['content_block_delta']);
+
 /**
  * Watches an Anthropic Messages stream. Usage arrives in two parts: message_start carries the
  * input side (and an early output count), each message_delta the cumulative output count and,
  * from newer API versions, the final input and cache counts. The counts are merged field by field,
- * a later number replacing an earlier one, so that either version yields the final usage.
+ * a later number replacing an earlier one, so that either version yields the final usage. Until a
+ * message_delta arrives the output count is not final (`usage` is undefined, `earlyUsage` is set).
+ *
+ * Content deltas are most of a stream and matter only if the stream is cut (to count the text):
+ * they are kept as raw data and parsed only when `text` is read.
  */
 export class AnthropicStreamObserver implements StreamObserver {
+  readonly deferrable = DEFERRABLE;
   #usage: Record<string, unknown> | undefined;
+  #final = false;
   #finished = false;
   #upstreamError: string | undefined;
   #text = '';
+  #pending: string[] = [];
 
   observe(event: WireEvent): void {
     const data = event.data;
@@ -23,11 +32,13 @@ export class AnthropicStreamObserver implements StreamObserver {
         break;
       case 'message_delta':
         this.#mergeUsage(data.usage);
+        this.#final = true;
         break;
       case 'message_stop':
         this.#finished = true;
         break;
       case 'content_block_start':
+        this.#parsePending();
         // A tool's name is generated output too; counted like the OpenAI observers count it.
         if (isJsonObject(data.content_block) && typeof data.content_block.name === 'string') this.#text += data.content_block.name;
         break;
@@ -44,7 +55,15 @@ export class AnthropicStreamObserver implements StreamObserver {
   }
 
   get usage(): Usage | undefined {
+    return this.#final ? usageFromAnthropic(this.#usage) : undefined;
+  }
+
+  get earlyUsage(): Usage | undefined {
     return usageFromAnthropic(this.#usage);
+  }
+
+  defer(data: string): void {
+    this.#pending.push(data);
   }
 
   get finished(): boolean {
@@ -56,7 +75,22 @@ export class AnthropicStreamObserver implements StreamObserver {
   }
 
   get text(): string {
+    this.#parsePending();
     return this.#text;
+  }
+
+  /** Appends the deferred deltas' text, in order (before a later tool name, so order is kept). */
+  #parsePending(): void {
+    if (this.#pending.length === 0) return;
+    for (const data of this.#pending) {
+      try {
+        const parsed = JSON.parse(data) as unknown;
+        if (isJsonObject(parsed)) this.#text += deltaText(parsed.delta);
+      } catch {
+        // An unreadable delta adds no text; the relay reports the stream as broken.
+      }
+    }
+    this.#pending = [];
   }
 
   #mergeUsage(raw: unknown): void {

@@ -30,8 +30,20 @@ export interface StreamTranslator {
  */
 export interface StreamObserver {
   observe(event: WireEvent): void;
-  /** Exact usage once the provider reported it (cumulative, the latest report wins). */
+  /** Exact usage once the provider reported its final count (the latest report wins). */
   readonly usage: Usage | undefined;
+  /**
+   * What the provider reported before its final count (Anthropic's message_start: exact input,
+   * an early output count), for a stream that ends before the final count arrives: the gateway
+   * then keeps the input side and counts the output from the text received.
+   */
+  readonly earlyUsage?: Usage | undefined;
+  /**
+   * Event names whose data the observer needs only for `text` (content deltas). The relay hands
+   * their raw data to `defer` instead of parsing it; the observer parses it if `text` is read.
+   */
+  readonly deferrable?: ReadonlySet<string>;
+  defer?(data: string): void;
   /** The provider signalled a complete response (finish_reason, message_stop, response.completed...). */
   readonly finished: boolean;
   /** The message of an in-band error event, if one came. */

@@ -5,12 +5,12 @@ import { readAll, sendAttempt } from '../../routing/attempt.js';
 import { openAIErrorObject } from '../formats/openai-errors.js';
 import { ChatStreamObserver } from '../formats/openai-chat-stream.js';
 import { sseData, type SseEvent } from '../sse.js';
-import { countChatPromptTokens, countTextTokens } from '../tokens.js';
-import { estimatedUsage, usageFromOpenAI } from '../usage.js';
+import { usageFromOpenAI } from '../usage.js';
 import { account, runResponsePhases } from './account.js';
 import { MAX_UPSTREAM_BODY, parseProviderJson, sendPassthrough, sendProviderJson } from './respond.js';
 import { parseEventData, relayStream } from './stream-relay.js';
-import { UPSTREAM_FORMATS, usageOrEstimate } from './upstream-formats.js';
+import { streamUsage, UPSTREAM_FORMATS, usageOrEstimate } from './upstream-formats.js';
+import { passthroughBytes } from './passthrough-bytes.js';
 
 const INCLUDE_USAGE_MEMBER = Buffer.from('"stream_options":{"include_usage":true},');
 
@@ -31,12 +31,14 @@ export async function forwardChatNatively(exchange: Exchange, raw: Buffer, res: 
     if (askUsage) outBody.stream_options = { ...(streamOptions ?? {}), include_usage: true };
   }
   let bytes: Buffer;
-  if (outBody === body && !exchange.bodyChanged) bytes = raw;
-  else if (askUsage && streamOptions === undefined && upstreamModel === exchange.requestedModel && !exchange.bodyChanged) {
-    // The common streamed case (SDKs send no stream_options): add the member to the raw bytes
-    // instead of re-serialising the whole conversation.
-    bytes = withLeadingMember(raw, INCLUDE_USAGE_MEMBER);
-  } else bytes = Buffer.from(JSON.stringify(outBody));
+  if (!askUsage) bytes = passthroughBytes(exchange, raw, upstreamModel, outBody);
+  else if (streamOptions !== undefined || exchange.bodyChanged) bytes = Buffer.from(JSON.stringify(outBody));
+  else {
+    // The common streamed case (SDKs send no stream_options): add one member to the bytes instead
+    // of re-serialising the whole conversation.
+    const renamed = passthroughBytes(exchange, raw, upstreamModel, { ...body, model: upstreamModel });
+    bytes = withLeadingMember(renamed, INCLUDE_USAGE_MEMBER);
+  }
 
   const result = await sendAttempt(exchange, route, { operation: 'chat', model: upstreamModel, body: bytes, parsed: outBody });
   if (result.kind === 'passthrough') return sendPassthrough(exchange, res, result.status, result.body);
@@ -57,7 +59,7 @@ export async function forwardChatNatively(exchange: Exchange, raw: Buffer, res: 
         onEnd: () => '',
         complete: () => done || observer.finished,
         errorEvent: (error) => sseData(JSON.stringify(openAIErrorObject(error, exchange.id))),
-        usage: () => observer.usage ?? estimatedUsage(countChatPromptTokens(outBody), countTextTokens(observer.text)),
+        usage: () => streamUsage(observer, UPSTREAM_FORMATS.chat, outBody),
       },
       logger,
     );

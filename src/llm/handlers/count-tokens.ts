@@ -6,6 +6,7 @@ import { countTokensRequestSchema, messagesTextView } from '../formats/anthropic
 import { countMessagesPromptTokens } from '../tokens.js';
 import { prepareExchange } from './prepare.js';
 import { MAX_UPSTREAM_BODY, parseProviderJson, sendJson, sendPassthrough, sendProviderJson } from './respond.js';
+import { passthroughBytes } from './passthrough-bytes.js';
 
 /**
  * POST /v1/messages/count_tokens: asked of a provider that has the endpoint (Anthropic), else
@@ -25,7 +26,7 @@ export async function handleCountTokens(exchange: Exchange, raw: Buffer, res: Se
   exchange.upstreamOperation = 'count_tokens';
   const upstreamModel = route.upstreamModel(exchange.requestedModel!);
   const outBody = upstreamModel === exchange.requestedModel ? body : { ...body, model: upstreamModel };
-  const bytes = outBody === body && !exchange.bodyChanged ? raw : Buffer.from(JSON.stringify(outBody));
+  const bytes = passthroughBytes(exchange, raw, upstreamModel, outBody);
   const result = await sendAttempt(exchange, route, { operation: 'count_tokens', model: upstreamModel, body: bytes, parsed: outBody });
   if (result.kind === 'passthrough') return sendPassthrough(exchange, res, result.status, result.body);
   const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);

@@ -9,6 +9,7 @@ import { estimatedUsage, usageFromOpenAI } from '../usage.js';
 import { account, runResponsePhases } from './account.js';
 import { prepareExchange } from './prepare.js';
 import { MAX_UPSTREAM_BODY, parseProviderJson, sendPassthrough, sendProviderJson } from './respond.js';
+import { passthroughBytes } from './passthrough-bytes.js';
 
 /** POST /v1/embeddings */
 export async function handleEmbeddings(exchange: Exchange, raw: Buffer, res: ServerResponse, logger: Logger): Promise<void> {
@@ -23,7 +24,7 @@ export async function handleEmbeddings(exchange: Exchange, raw: Buffer, res: Ser
   }
   exchange.upstreamOperation = 'embeddings';
   const outBody = upstreamModel === requested ? body : { ...body, model: upstreamModel };
-  const bytes = outBody === body && !exchange.bodyChanged ? raw : Buffer.from(JSON.stringify(outBody));
+  const bytes = passthroughBytes(exchange, raw, upstreamModel, outBody);
 
   const result = await sendAttempt(exchange, route, { operation: 'embeddings', model: upstreamModel, body: bytes, parsed: outBody });
   if (result.kind === 'passthrough') return sendPassthrough(exchange, res, result.status, result.body);

@@ -7,15 +7,14 @@ import { findTranslation, type Translation, type TranslationContext } from '../t
 import { translateErrorDocument } from '../translate/error-documents.js';
 import type { StreamObserver, WireEvent } from '../formats/wire-event.js';
 import type { SseEvent } from '../sse.js';
-import { countTextTokens } from '../tokens.js';
-import { estimatedUsage, type Usage } from '../usage.js';
 import { account, runResponsePhases } from './account.js';
 import { forwardChatNatively } from './chat-passthrough.js';
 import { prepareExchange } from './prepare.js';
 import { MAX_UPSTREAM_BODY, parseProviderJson, sendPassthrough, sendProviderJson } from './respond.js';
 import { parseEventData, relayStream, type StreamStrategy } from './stream-relay.js';
 import { serializeEvent, type ClientSurface } from './surfaces.js';
-import { UPSTREAM_FORMATS, usageOrEstimate, type UpstreamFormat } from './upstream-formats.js';
+import { checkAnswer, streamUsage, UPSTREAM_FORMATS, usageOrEstimate } from './upstream-formats.js';
+import { passthroughBytes } from './passthrough-bytes.js';
 
 /** Anthropic requires max_tokens; a translated request without one gets the provider's default or this. */
 const FALLBACK_MAX_TOKENS = 4096;
@@ -55,18 +54,23 @@ async function forwardNatively(exchange: Exchange, surface: ClientSurface, raw: 
   const route = exchange.route!;
   const body = exchange.body!;
   const outBody = upstreamModel === exchange.requestedModel ? body : { ...body, model: upstreamModel };
-  const bytes = outBody === body && !exchange.bodyChanged ? raw : Buffer.from(JSON.stringify(outBody));
+  const bytes = passthroughBytes(exchange, raw, upstreamModel, outBody);
   const format = UPSTREAM_FORMATS[surface.operation];
   const result = await sendAttempt(exchange, route, { operation: surface.operation, model: upstreamModel, body: bytes, parsed: outBody });
   if (result.kind === 'passthrough') return sendPassthrough(exchange, res, result.status, result.body);
   if (exchange.stream) {
     const observer = format.observer();
+    // Responses events are numbered; our in-band error continues the provider's numbering.
+    let sequence = 0;
     const strategy: StreamStrategy = {
       observer,
-      onEvent: (event) => observeRaw(event, observer),
+      onEvent: (event) =>
+        observeRaw(event, observer, (data) => {
+          if (typeof data.sequence_number === 'number') sequence = data.sequence_number + 1;
+        }),
       onEnd: () => '',
       complete: () => observer.finished,
-      errorEvent: (error) => serializeEvent(surface.streamError(error, exchange.id, 0)),
+      errorEvent: (error) => serializeEvent(surface.streamError(error, exchange.id, sequence)),
       usage: () => streamUsage(observer, format, outBody),
     };
     return relayStream(exchange, result.response, res, upstreamModel, strategy, logger);
@@ -79,17 +83,22 @@ async function forwardNatively(exchange: Exchange, surface: ClientSurface, raw: 
 }
 
 /** Passes an event's bytes through after letting the observer read it. */
-function observeRaw(event: SseEvent, observer: StreamObserver): string | false {
-  if (event.data === undefined || event.data === '[DONE]') return event.raw;
-  const data = parseEventData(event.data);
-  if (data === undefined) return false;
-  observer.observe({ event: event.event, data });
+function observeRaw(event: SseEvent, observer: StreamObserver, seen: (data: Record<string, unknown>) => void): string | false {
+  const data = event.data;
+  if (data === undefined || data === '[DONE]') return event.raw;
+  if (event.event !== undefined && observer.deferrable?.has(event.event) === true) {
+    // Parsed only if the text is ever needed; a cheap check still catches a cut-off event.
+    if (data.charCodeAt(0) !== 0x7b || data.charCodeAt(data.length - 1) !== 0x7d) return false;
+    observer.defer!(data);
+    return event.raw;
+  }
+  const parsed = parseEventData(data);
+  if (parsed === undefined) return false;
+  observer.observe({ event: event.event, data: parsed });
+  seen(parsed);
   return event.raw;
 }
 
-function streamUsage(observer: StreamObserver, format: UpstreamFormat, upstreamBody: Record<string, unknown>): Usage {
-  return observer.usage ?? estimatedUsage(format.countPrompt(upstreamBody), countTextTokens(observer.text));
-}
 
 /** The provider speaks another format: translate the request, the answer and the stream. */
 async function forwardTranslated(
@@ -157,6 +166,7 @@ async function forwardTranslated(
   }
   const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
   const json = parseProviderJson(buf, route.provider.name);
+  checkAnswer(format, json, route.provider.name);
   const usage = usageOrEstimate(format, upstreamBody, json);
   account(exchange, upstreamModel, usage);
   const answer = translation.response(json, ctx, usage);

@@ -6,6 +6,10 @@ import { REQUEST_PHASES } from '../../pipeline/phases.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { TextView } from '../formats/text-view.js';
 import { formatPath } from '../../config/load.js';
+import { scanJson } from '../formats/json-scan.js';
+
+/** Objects and arrays nested deeper than this are refused (400 invalid_request). */
+export const MAX_JSON_DEPTH = 128;
 
 /**
  * The common front half of every LLM operation: parse and validate the body, find the route, and
@@ -29,6 +33,11 @@ export async function prepareExchange(
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new GatehouseError('invalid_request', 'The request body must be a JSON object.');
   }
+  // Deeper nesting than any real request would overflow the stack of whatever walks or
+  // re-serialises the body later; refused here, where it costs one pass over the bytes.
+  const scan = scanJson(raw, MAX_JSON_DEPTH);
+  if (scan === undefined) throw new GatehouseError('invalid_request', `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  exchange.bodyScan = scan;
   const body = parsed as Record<string, unknown>;
   const result = schema.safeParse(body);
   if (!result.success) {

@@ -53,6 +53,10 @@ export function classifyAnthropicError(
   if (status === 401 || status === 403) {
     return new GatehouseError('upstream_auth_failed', describe("rejected the gateway's credentials"), { upstreamStatus: status });
   }
+  if (status === 402 || type === 'billing_error') {
+    // The gateway's Anthropic account cannot pay: the operator's problem, never the caller's.
+    return new GatehouseError('upstream_error', describe('refused for billing'), { upstreamStatus: status });
+  }
   if (status === 429) {
     return new GatehouseError('upstream_rate_limited', describe('is rate limiting this gateway'), {
       retryAfter: parseRetryAfter(headers, now),

@@ -3,6 +3,7 @@ import type { StreamTranslator, WireEvent } from '../formats/wire-event.js';
 import { usageFromOpenAI, type Usage } from '../usage.js';
 import { anthropicStop, type AnthropicStop } from './stop-reasons.js';
 import { isJsonObject } from '../formats/json-object.js';
+import { generatedToolUseId } from './tool-ids.js';
 
 /**
  * A chat completions stream as Anthropic Messages events.
@@ -166,6 +167,7 @@ export class ChatToMessagesStream implements StreamTranslator {
     ch.state = 'open';
     ch.block = this.#nextBlock++;
     this.#open = ch;
+    if (ch.kind !== 'text' && ch.id === '') ch.id = generatedToolUseId();
     const contentBlock = ch.kind === 'text' ? { type: 'text', text: '' } : { type: 'tool_use', id: ch.id, name: ch.name, input: {} };
     out.push(anthropicEvent('content_block_start', { index: ch.block, content_block: contentBlock }));
     for (const fragment of ch.pending) {

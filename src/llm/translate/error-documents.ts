@@ -5,17 +5,28 @@
  */
 import type { WireFormat } from '../formats/wire-format.js';
 import { anthropicErrorType } from '../formats/anthropic-errors.js';
+import { isJsonObject } from '../formats/json-object.js';
 
 export function translateErrorDocument(body: Buffer, from: WireFormat, to: WireFormat, status: number): Buffer {
   if (from === to) return body;
   let doc: Record<string, unknown>;
   try {
-    doc = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    const parsed = JSON.parse(body.toString('utf8')) as unknown;
+    if (!isJsonObject(parsed)) return body;
+    doc = parsed;
   } catch {
     return body;
   }
-  const inner = (doc.error ?? {}) as Record<string, unknown>;
-  const message = typeof inner.message === 'string' ? inner.message : `The provider answered HTTP ${status}.`;
+  // `{error:{message}}` (OpenAI, Anthropic), `{error:"..."}` and `{message}` (vLLM, Ollama...).
+  const inner = (typeof doc.error === 'object' && doc.error !== null ? doc.error : {}) as Record<string, unknown>;
+  const message =
+    typeof inner.message === 'string'
+      ? inner.message
+      : typeof doc.error === 'string'
+        ? doc.error
+        : typeof doc.message === 'string'
+          ? doc.message
+          : `The provider answered HTTP ${status}.`;
   if (to === 'anthropic') {
     return Buffer.from(JSON.stringify({ type: 'error', error: { type: anthropicErrorType(status), message } }));
   }

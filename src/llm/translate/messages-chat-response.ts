@@ -4,6 +4,7 @@ import { usageFromOpenAI, type Usage } from '../usage.js';
 import { chatUsageObject } from './chat-usage.js';
 import { anthropicStop, chatFinishReason } from './stop-reasons.js';
 import { isJsonObject } from '../formats/json-object.js';
+import { generatedToolUseId } from './tool-ids.js';
 
 /**
  * Unstreamed responses between Anthropic Messages and chat completions. The id and model of the
@@ -98,6 +99,7 @@ function toolUseBlock(raw: unknown, k: number): Record<string, unknown> {
   if (!isJsonObject(input)) {
     throw new GatehouseError('upstream_invalid_response', `The provider returned tool call ${k} with arguments that are not a JSON object.`);
   }
-  return { type: 'tool_use', id: call.id, name: fn.name, input };
+  const id = typeof call.id === 'string' && call.id !== '' ? call.id : generatedToolUseId();
+  return { type: 'tool_use', id, name: fn.name, input };
 }
 

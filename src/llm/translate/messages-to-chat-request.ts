@@ -151,6 +151,7 @@ function assistantMessages(content: unknown, i: number): ChatMessage[] {
 function toolCall(block: Record<string, unknown>, path: string): Record<string, unknown> {
   if (typeof block.id !== 'string') throw malformed('A tool_use block needs an id.', `${path}.id`);
   if (typeof block.name !== 'string') throw malformed('A tool_use block needs a name.', `${path}.name`);
+  if (block.input !== undefined && !isJsonObject(block.input)) throw malformed('A tool_use input must be an object.', `${path}.input`);
   return { id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } };
 }
 

@@ -3,7 +3,9 @@
  * composition of the pairwise translators (chat completions is the hub: Responses reaches
  * Anthropic through it). Used only when passthrough is impossible.
  */
+import { GatehouseError } from '../../errors/gatehouse-error.js';
 import type { Usage } from '../usage.js';
+import { unsupported } from './translation-errors.js';
 import type { StreamTranslator, WireEvent } from '../formats/wire-event.js';
 import type { UpstreamOperation } from '../providers/types.js';
 import { chatToMessagesRequest } from './chat-to-messages-request.js';
@@ -64,12 +66,37 @@ const RESPONSES_VIA_CHAT: Translation = {
 
 const RESPONSES_VIA_MESSAGES: Translation = {
   upstream: 'messages',
-  request: (ctx) =>
-    chatToMessagesRequest(responsesToChatRequest(ctx.clientBody, { model: ctx.model }), { model: ctx.model, defaultMaxTokens: ctx.defaultMaxTokens }),
-  response: (json, ctx) => chatToResponsesResponse(messagesToChatResponse(json), { request: ctx.clientBody }),
+  request: (ctx) => {
+    refuseForMessages(ctx.clientBody);
+    const chat = responsesToChatRequest(ctx.clientBody, { model: ctx.model });
+    try {
+      return chatToMessagesRequest(chat, { model: ctx.model, defaultMaxTokens: ctx.defaultMaxTokens });
+    } catch (err) {
+      // The second step names paths in the intermediate chat request, which the client never saw.
+      if (err instanceof GatehouseError && err.param?.startsWith('messages') === true) {
+        throw new GatehouseError(err.code, `${err.message} (in input, translated for an Anthropic provider)`, { param: 'input' });
+      }
+      throw err;
+    }
+  },
+  response: (json, ctx, usage) => chatToResponsesResponse(messagesToChatResponse(json), { request: ctx.clientBody, fallbackUsage: () => usage }),
   stream: (ctx) =>
     composeStreams(new MessagesToChatStream({ includeUsage: true }), new ChatToResponsesStream({ request: ctx.clientBody, fallbackUsage: ctx.fallbackUsage })),
 };
+
+/** What chat completions can carry but Anthropic cannot, refused with the client's own param names. */
+function refuseForMessages(body: Body): void {
+  const format = (body.text as { format?: { type?: unknown } } | null | undefined)?.format;
+  if (format !== undefined && format !== null && format.type !== 'text') {
+    throw unsupported('Structured output (text.format) cannot be translated for an Anthropic provider.', 'text.format');
+  }
+  if (typeof body.top_logprobs === 'number' && body.top_logprobs > 0) {
+    throw unsupported('Log probabilities cannot be translated for an Anthropic provider.', 'top_logprobs');
+  }
+  if (Array.isArray(body.include) && body.include.includes('message.output_text.logprobs')) {
+    throw unsupported('Log probabilities cannot be translated for an Anthropic provider.', 'include');
+  }
+}
 
 /** Preference order per client operation: the first the provider serves natively wins. */
 const TRANSLATIONS: Readonly<Record<'chat' | 'messages' | 'responses', readonly Translation[]>> = {

@@ -36,13 +36,23 @@ describe('AnthropicStreamObserver', () => {
     );
   });
 
-  it('reports an in-band error, the usage so far, and not finished', () => {
+  it('reports an in-band error, the early usage only (no final count), and not finished', () => {
     const observer = observe(sseFixture('anthropic/messages-error-overloaded.sse'));
     assert.equal(observer.upstreamError, 'Overloaded');
     assert.equal(observer.finished, false);
     assert.equal(observer.text, 'Paris is the capital');
-    assert.equal(observer.usage?.promptTokens, 24);
-    assert.equal(observer.usage?.completionTokens, 1, 'the early count from message_start');
+    assert.equal(observer.usage, undefined, 'no message_delta: the output count is not final');
+    assert.equal(observer.earlyUsage?.promptTokens, 24);
+    assert.equal(observer.earlyUsage?.completionTokens, 1, 'the early count from message_start');
+  });
+
+  it('parses deferred deltas only when the text is read, in order with tool names', () => {
+    const observer = new AnthropicStreamObserver();
+    assert.ok(observer.deferrable.has('content_block_delta'));
+    observer.defer(JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello ' } }));
+    observer.observe(ev({ type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 't', name: 'lookup', input: {} } }));
+    observer.defer(JSON.stringify({ type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"q":1}' } }));
+    assert.equal(observer.text, 'Hello lookup{"q":1}');
   });
 
   it('takes cumulative output from each message_delta, and input fields from it only when they are numbers', () => {
@@ -51,7 +61,8 @@ describe('AnthropicStreamObserver', () => {
     const counts = () => [observer.usage?.promptTokens, observer.usage?.completionTokens];
     assert.deepEqual(counts(), [undefined, undefined], 'nothing before message_start');
     observer.observe(ev({ type: 'message_start', message: { usage: { input_tokens: 100, cache_read_input_tokens: 50, cache_creation_input_tokens: 0, output_tokens: 1 } } }));
-    assert.deepEqual(counts(), [150, 1]);
+    assert.deepEqual(counts(), [undefined, undefined], 'message_start alone is not final');
+    assert.deepEqual([observer.earlyUsage?.promptTokens, observer.earlyUsage?.completionTokens], [150, 1]);
     observer.observe(ev({ type: 'message_delta', delta: { stop_reason: null }, usage: { output_tokens: 20 } }));
     assert.deepEqual(counts(), [150, 20]);
     observer.observe(ev({ type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 42, input_tokens: 90, cache_read_input_tokens: null, cache_creation_input_tokens: 7 } }));

@@ -196,6 +196,7 @@ describe('classifyAnthropicError', () => {
     [400, 'invalid_request_error', undefined],
     [401, 'authentication_error', 'upstream_auth_failed'],
     [403, 'permission_error', 'upstream_auth_failed'],
+    [402, 'billing_error', 'upstream_error'],
     [404, 'not_found_error', undefined],
     [413, 'request_too_large', undefined],
     [429, 'rate_limit_error', 'upstream_rate_limited'],
