@@ -1,0 +1,318 @@
+import pg from 'pg';
+import { GatehouseError } from '../errors/gatehouse-error.js';
+import type { ApiKeyPatch, ApiKeyRecord, Consumer, ConsumerInput, SigningKey, Team, TeamInput } from '../identity/model.js';
+import type { IdentityStore } from './identity-store.js';
+import { migratePostgresIdentity, quoteIdent } from './identity-migrations.js';
+
+export interface PostgresIdentityStoreOptions {
+  /** postgres://user:password@host:port/database — the password never appears in errors. */
+  readonly url: string;
+  /** Every table lives in this schema (created by migrate() if absent). Default "gatehouse". */
+  readonly schema?: string;
+  readonly poolSize?: number;
+  /** Bound on opening a connection, so an unreachable database fails fast instead of hanging. */
+  readonly connectTimeoutMs?: number;
+  /** The clock for createdAt/updatedAt; tests inject one. */
+  readonly now?: () => number;
+}
+
+type Row = Record<string, unknown>;
+
+const KEY_PATCH_COLUMNS = {
+  expiresAt: 'expires_at',
+  revokedAt: 'revoked_at',
+  graceUntil: 'grace_until',
+  replacedBy: 'replaced_by',
+  lastUsedAt: 'last_used_at',
+} as const satisfies Record<keyof ApiKeyPatch, string>;
+
+/** Socket-level failures: the database is not there (or went away), as opposed to a query it refused. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+
+/**
+ * The distributed identity store. Table names are qualified with the schema in every statement
+ * (rather than a per-connection search_path) so that no statement depends on session state, which
+ * also keeps it correct behind a transaction-pooling proxy. The pool connects lazily: opening never
+ * fails, the first query reports an unreachable database.
+ */
+export function openPostgresIdentityStore(options: PostgresIdentityStoreOptions): IdentityStore {
+  const now = options.now ?? Date.now;
+  const schema = options.schema ?? 'gatehouse';
+  const s = quoteIdent(schema);
+  const where = describeServer(options.url);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'gatehouse',
+  });
+  // An idle client that loses its connection emits 'error' on the pool; unhandled, that would crash
+  // the process. The next query reports the outage instead.
+  pool.on('error', () => undefined);
+  let closed = false;
+
+  const fail = (err: unknown, what: string): GatehouseError => toStoreError(err, what, where);
+  const query = async (what: string, sql: string, params: unknown[] = []): Promise<Row[]> => {
+    try {
+      return (await pool.query<Row>(sql, params)).rows;
+    } catch (err) {
+      throw fail(err, what);
+    }
+  };
+  const one = async (what: string, sql: string, params: unknown[]): Promise<Row | undefined> => (await query(what, sql, params))[0];
+
+  const getKey = async (id: string): Promise<ApiKeyRecord | undefined> => {
+    const row = await one('getKey', `SELECT * FROM ${s}.api_keys WHERE id = $1`, [id]);
+    return row === undefined ? undefined : keyFromRow(row);
+  };
+
+  return {
+    kind: 'postgres',
+
+    migrate: async () => {
+      try {
+        await migratePostgresIdentity(pool, schema, now());
+      } catch (err) {
+        throw fail(err, 'migrate');
+      }
+    },
+
+    upsertTeam: async (team: TeamInput) => {
+      const row = await one(
+        'upsertTeam',
+        `INSERT INTO ${s}.teams (name, grants, limits, metadata, source, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6)
+         ON CONFLICT (name) DO UPDATE SET grants = excluded.grants, limits = excluded.limits,
+           metadata = excluded.metadata, source = excluded.source, updated_at = excluded.updated_at
+         RETURNING *`,
+        [team.name, JSON.stringify(team.grants), JSON.stringify(team.limits), JSON.stringify(team.metadata), team.source, now()],
+      );
+      return teamFromRow(row as Row);
+    },
+    getTeam: async (name) => {
+      const row = await one('getTeam', `SELECT * FROM ${s}.teams WHERE name = $1`, [name]);
+      return row === undefined ? undefined : teamFromRow(row);
+    },
+    listTeams: async () => (await query('listTeams', `SELECT * FROM ${s}.teams ORDER BY name COLLATE "C"`)).map(teamFromRow),
+    deleteTeam: async (name) => (await query('deleteTeam', `DELETE FROM ${s}.teams WHERE name = $1 RETURNING name`, [name])).length > 0,
+
+    upsertConsumer: async (c: ConsumerInput) => {
+      const row = await one(
+        'upsertConsumer',
+        `INSERT INTO ${s}.consumers
+           (name, kind, team, grants, limits, metadata, scopes, disabled, source, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+         ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, team = excluded.team,
+           grants = excluded.grants, limits = excluded.limits, metadata = excluded.metadata,
+           scopes = excluded.scopes, disabled = excluded.disabled, source = excluded.source,
+           updated_at = excluded.updated_at
+         RETURNING *`,
+        [
+          c.name,
+          c.kind,
+          c.team ?? null,
+          JSON.stringify(c.grants),
+          JSON.stringify(c.limits),
+          JSON.stringify(c.metadata),
+          JSON.stringify(c.scopes),
+          c.disabled,
+          c.source,
+          now(),
+        ],
+      );
+      return consumerFromRow(row as Row);
+    },
+    getConsumer: async (name) => {
+      const row = await one('getConsumer', `SELECT * FROM ${s}.consumers WHERE name = $1`, [name]);
+      return row === undefined ? undefined : consumerFromRow(row);
+    },
+    listConsumers: async (filter = {}) => {
+      const conditions: string[] = [];
+      const params: unknown[] = [];
+      if (filter.kind !== undefined) conditions.push(`kind = $${params.push(filter.kind)}`);
+      if (filter.team !== undefined) conditions.push(`team = $${params.push(filter.team)}`);
+      const whereSql = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+      return (await query('listConsumers', `SELECT * FROM ${s}.consumers ${whereSql} ORDER BY name COLLATE "C"`, params)).map(consumerFromRow);
+    },
+    // One statement, so the keys and the consumer go together without an explicit transaction.
+    deleteConsumer: async (name) =>
+      (
+        await query(
+          'deleteConsumer',
+          `WITH gone_keys AS (DELETE FROM ${s}.api_keys WHERE consumer = $1)
+           DELETE FROM ${s}.consumers WHERE name = $1 RETURNING name`,
+          [name],
+        )
+      ).length > 0,
+
+    insertKey: async (key: ApiKeyRecord) => {
+      await query(
+        'insertKey',
+        `INSERT INTO ${s}.api_keys (id, consumer, hash, prefix, name, grants, created_at, expires_at,
+           revoked_at, grace_until, replaced_by, last_used_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [
+          key.id,
+          key.consumer,
+          key.hash,
+          key.prefix,
+          key.name ?? null,
+          JSON.stringify(key.grants),
+          key.createdAt,
+          key.expiresAt ?? null,
+          key.revokedAt ?? null,
+          key.graceUntil ?? null,
+          key.replacedBy ?? null,
+          key.lastUsedAt ?? null,
+        ],
+      );
+    },
+    findKeyByHash: async (hash) => {
+      const row = await one('findKeyByHash', `SELECT * FROM ${s}.api_keys WHERE hash = $1`, [hash]);
+      return row === undefined ? undefined : keyFromRow(row);
+    },
+    getKey,
+    listKeys: async (filter = {}) => {
+      const rows =
+        filter.consumer === undefined
+          ? await query('listKeys', `SELECT * FROM ${s}.api_keys ORDER BY created_at DESC, seq DESC`)
+          : await query('listKeys', `SELECT * FROM ${s}.api_keys WHERE consumer = $1 ORDER BY created_at DESC, seq DESC`, [filter.consumer]);
+      return rows.map(keyFromRow);
+    },
+    updateKey: async (id, patch) => {
+      // A field given as undefined counts as not given, so spreading optional inputs never clears.
+      const fields = (Object.keys(KEY_PATCH_COLUMNS) as (keyof ApiKeyPatch)[]).filter((f) => patch[f] !== undefined);
+      if (fields.length === 0) return getKey(id);
+      const params: unknown[] = [id];
+      const sets = fields.map((f) => `${KEY_PATCH_COLUMNS[f]} = $${params.push(patch[f])}`).join(', ');
+      const row = await one('updateKey', `UPDATE ${s}.api_keys SET ${sets} WHERE id = $1 RETURNING *`, params);
+      return row === undefined ? undefined : keyFromRow(row);
+    },
+
+    insertSigningKey: async (key: SigningKey) => {
+      await query(
+        'insertSigningKey',
+        `INSERT INTO ${s}.signing_keys (kid, alg, private_jwk, public_jwk, created_at, retired_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [key.kid, key.alg, key.privateJwk, key.publicJwk, key.createdAt, key.retiredAt ?? null],
+      );
+    },
+    listSigningKeys: async () =>
+      (await query('listSigningKeys', `SELECT * FROM ${s}.signing_keys ORDER BY created_at DESC, seq DESC`)).map(signingKeyFromRow),
+    retireSigningKey: async (kid, at) => {
+      await query('retireSigningKey', `UPDATE ${s}.signing_keys SET retired_at = $2 WHERE kid = $1`, [kid, at]);
+    },
+    pruneSigningKeys: async (before) =>
+      (await query('pruneSigningKeys', `DELETE FROM ${s}.signing_keys WHERE retired_at IS NOT NULL AND retired_at < $1 RETURNING kid`, [before]))
+        .length,
+
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}
+
+/** "host:port" for messages; built from the URL's parts so the password cannot leak into them. */
+function describeServer(url: string): string {
+  try {
+    const u = new URL(url);
+    const host = u.hostname || u.searchParams.get('host') || 'localhost';
+    return `${host}:${u.port || u.searchParams.get('port') || '5432'}`;
+  } catch {
+    return 'the configured address';
+  }
+}
+
+function toStoreError(err: unknown, what: string, where: string): GatehouseError {
+  if (err instanceof GatehouseError) return err;
+  const code = String((err as { code?: unknown }).code ?? '');
+  if (code === '23505') {
+    const message = what === 'insertKey' ? 'An API key with this id or hash already exists.' : 'A signing key with this kid already exists.';
+    return new GatehouseError('already_exists', message, { cause: err });
+  }
+  const detail = err instanceof Error ? err.message : String(err);
+  // Connection failures: the message names host:port only, and the driver's error is not attached
+  // as the cause, since connection-level errors may carry connection parameters.
+  if (isUnreachable(code, detail)) {
+    return new GatehouseError('store_unavailable', `PostgreSQL at ${where} cannot be reached (${what}): ${code || detail}`);
+  }
+  return new GatehouseError('store_unavailable', `The PostgreSQL identity store at ${where} failed (${what}): ${detail}${code ? ` [${code}]` : ''}`, {
+    cause: err,
+  });
+}
+
+function isUnreachable(code: string, message: string): boolean {
+  if (UNREACHABLE_CODES.has(code)) return true;
+  // SQLSTATE classes: 08 connection exception, 28 bad credentials, 3D no such database, 57P shutdown.
+  if (/^(08|28|3D|57P)/.test(code)) return true;
+  return /timeout exceeded when trying to connect|Connection terminated|connect ETIMEDOUT/i.test(message);
+}
+
+const optNumber = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
+const optString = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
+
+/** Unset optional fields are absent, not present-and-undefined, so records compare equal to what was written. */
+function compact<T extends object>(record: T): T {
+  for (const k of Object.keys(record) as (keyof T)[]) if (record[k] === undefined) delete record[k];
+  return record;
+}
+
+// jsonb columns arrive parsed; BIGINT columns arrive as strings (pg's default, to avoid silent
+// precision loss) and are converted back: ms timestamps stay far below 2^53.
+function teamFromRow(r: Row): Team {
+  return {
+    name: String(r.name),
+    grants: r.grants as Team['grants'],
+    limits: r.limits as Team['limits'],
+    metadata: r.metadata as Team['metadata'],
+    source: r.source as Team['source'],
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+function consumerFromRow(r: Row): Consumer {
+  return compact({
+    name: String(r.name),
+    kind: r.kind as Consumer['kind'],
+    team: optString(r.team),
+    grants: r.grants as Consumer['grants'],
+    limits: r.limits as Consumer['limits'],
+    metadata: r.metadata as Consumer['metadata'],
+    scopes: r.scopes as Consumer['scopes'],
+    disabled: r.disabled === true,
+    source: r.source as Consumer['source'],
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  });
+}
+
+function keyFromRow(r: Row): ApiKeyRecord {
+  return compact({
+    id: String(r.id),
+    consumer: String(r.consumer),
+    hash: String(r.hash),
+    prefix: String(r.prefix),
+    name: optString(r.name),
+    grants: r.grants as ApiKeyRecord['grants'],
+    createdAt: Number(r.created_at),
+    expiresAt: optNumber(r.expires_at),
+    revokedAt: optNumber(r.revoked_at),
+    graceUntil: optNumber(r.grace_until),
+    replacedBy: optString(r.replaced_by),
+    lastUsedAt: optNumber(r.last_used_at),
+  });
+}
+
+function signingKeyFromRow(r: Row): SigningKey {
+  return compact({
+    kid: String(r.kid),
+    alg: r.alg as SigningKey['alg'],
+    privateJwk: String(r.private_jwk),
+    publicJwk: String(r.public_jwk),
+    createdAt: Number(r.created_at),
+    retiredAt: optNumber(r.retired_at),
+  });
+}

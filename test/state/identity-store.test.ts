@@ -1,0 +1,340 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, beforeEach, describe, it as nodeIt, type TestContext } from 'node:test';
+import { GatehouseError } from '../../src/errors/gatehouse-error.js';
+import type { ErrorCode } from '../../src/errors/catalogue.js';
+import type { ApiKeyRecord, ConsumerInput, SigningKey, TeamInput } from '../../src/identity/model.js';
+import type { IdentityStore } from '../../src/state/identity-store.js';
+import { openPostgresIdentityStore } from '../../src/state/postgres-identity-store.js';
+import { openSqliteIdentityStore } from '../../src/state/sqlite-identity-store.js';
+import { dropSchema, postgresAvailability, postgresUrl, requirePostgres, uniqueSchema } from '../support/databases.js';
+
+/** A fresh, empty database; `open` may be called several times for stores sharing it. */
+type Opener = (options?: { now?: () => number }) => IdentityStore;
+interface Harness {
+  fresh(): Opener;
+  cleanup(): Promise<void>;
+  /** Runs first in every test; false means the test was skipped (the database is not there). */
+  available?: (t: TestContext) => Promise<boolean>;
+}
+
+const it = nodeIt; // the conformance suite wraps it to skip/fail when its database is absent
+
+const T0 = 1_700_000_000_000;
+
+function clock(start = T0): { now: () => number; advance(ms: number): void } {
+  let t = start;
+  return { now: () => t, advance: (ms) => void (t += ms) };
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<GatehouseError> {
+  let caught: unknown;
+  await promise.then(
+    () => assert.fail(`expected a ${code} rejection, got success`),
+    (err: unknown) => void (caught = err),
+  );
+  assert.ok(caught instanceof GatehouseError, `expected a GatehouseError, got ${String(caught)}`);
+  assert.equal(caught.code, code, caught.message);
+  return caught;
+}
+
+const team = (name: string, extra: Partial<TeamInput> = {}): TeamInput => ({ name, grants: {}, limits: {}, metadata: {}, source: 'api', ...extra });
+const consumer = (name: string, extra: Partial<ConsumerInput> = {}): ConsumerInput => ({
+  name, kind: 'consumer', grants: {}, limits: {}, metadata: {}, scopes: [], disabled: false, source: 'api', ...extra,
+});
+const key = (id: string, extra: Partial<ApiKeyRecord> = {}): ApiKeyRecord => ({
+  id, consumer: 'alice', hash: `hash-${id}`, prefix: `gk-${id}`.slice(0, 8), grants: {}, createdAt: T0, ...extra,
+});
+const signingKey = (kid: string, createdAt: number, extra: Partial<SigningKey> = {}): SigningKey => ({
+  kid, alg: 'ES256', privateJwk: `{"kty":"EC","d":"${kid}"}`, publicJwk: `{"kty":"EC","x":"${kid}"}`, createdAt, ...extra,
+});
+
+/** The one suite both implementations pass. */
+function identityStoreConformance(label: string, harness: Harness): void {
+  const it = (name: string, fn: () => Promise<void>): void =>
+    void nodeIt(name, async (t) => {
+      if (harness.available === undefined || (await harness.available(t))) await fn();
+    });
+  describe(label, () => {
+    let opened: IdentityStore[] = [];
+    let c = clock();
+    // A migrated store on a fresh database, closed after the test.
+    const track = (store: IdentityStore): IdentityStore => (opened.push(store), store);
+    const fresh = async (): Promise<IdentityStore> => {
+      const store = track(harness.fresh()({ now: c.now }));
+      await store.migrate();
+      return store;
+    };
+    beforeEach(() => {
+      c = clock();
+    });
+    afterEach(async () => {
+      await Promise.all(opened.map((s) => s.close()));
+      opened = [];
+    });
+    after(() => harness.cleanup());
+
+    it('migrates twice, and concurrently from several stores sharing one database', async () => {
+      const open = harness.fresh();
+      const stores = [open(), open(), open()].map(track);
+      await Promise.all(stores.map((s) => s.migrate()));
+      await stores[0]!.migrate();
+      await stores[1]!.upsertTeam(team('core'));
+      assert.equal((await stores[2]!.getTeam('core'))?.name, 'core');
+    });
+
+    it('upserts a team: createdAt is kept, updatedAt and the fields change', async () => {
+      const s = await fresh();
+      const first = await s.upsertTeam(team('core', { grants: { models: ['gpt-*'] }, source: 'config' }));
+      assert.deepEqual(first, { ...team('core', { grants: { models: ['gpt-*'] }, source: 'config' }), createdAt: c.now(), updatedAt: c.now() });
+      const createdAt = c.now();
+      c.advance(1000);
+      const second = await s.upsertTeam(team('core', { limits: { requestsPerMinute: 60 } }));
+      assert.deepEqual(second, { ...team('core', { limits: { requestsPerMinute: 60 } }), createdAt, updatedAt: createdAt + 1000 });
+      assert.deepEqual(await s.getTeam('core'), second);
+      assert.equal(await s.getTeam('nobody'), undefined);
+    });
+
+    it('lists teams by name and deletes them; consumers keep the team name', async () => {
+      const s = await fresh();
+      for (const n of ['zeta', 'Alpha', 'mid']) await s.upsertTeam(team(n));
+      assert.deepEqual((await s.listTeams()).map((t) => t.name), ['Alpha', 'mid', 'zeta']);
+      await s.upsertConsumer(consumer('alice', { team: 'mid' }));
+      assert.equal(await s.deleteTeam('mid'), true);
+      assert.equal(await s.deleteTeam('mid'), false);
+      assert.deepEqual((await s.listTeams()).map((t) => t.name), ['Alpha', 'zeta']);
+      assert.equal((await s.getConsumer('alice'))?.team, 'mid');
+    });
+
+    it('upserts a consumer: createdAt is kept, every field is replaced, unset team reads as absent', async () => {
+      const s = await fresh();
+      const input = consumer('bot', { kind: 'agent', team: 'core', scopes: ['models:read', 'mcp:tickets.read'], disabled: true });
+      const first = await s.upsertConsumer(input);
+      assert.deepEqual(first, { ...input, createdAt: T0, updatedAt: T0 });
+      c.advance(5);
+      const second = await s.upsertConsumer(consumer('bot', { kind: 'service' }));
+      assert.deepEqual(second, { ...consumer('bot', { kind: 'service' }), createdAt: T0, updatedAt: T0 + 5 });
+      assert.equal('team' in second, false);
+      assert.deepEqual(await s.getConsumer('bot'), second);
+      assert.equal(await s.getConsumer('nobody'), undefined);
+    });
+
+    it('lists consumers by name, filtered by kind, team, or both', async () => {
+      const s = await fresh();
+      await s.upsertConsumer(consumer('carol', { team: 'core' }));
+      await s.upsertConsumer(consumer('agent-1', { kind: 'agent', team: 'core' }));
+      await s.upsertConsumer(consumer('agent-2', { kind: 'agent' }));
+      await s.upsertConsumer(consumer('bob', { kind: 'service', team: 'ops' }));
+      const names = async (f?: Parameters<IdentityStore['listConsumers']>[0]) => (await s.listConsumers(f)).map((x) => x.name);
+      assert.deepEqual(await names(), ['agent-1', 'agent-2', 'bob', 'carol']);
+      assert.deepEqual(await names({ kind: 'agent' }), ['agent-1', 'agent-2']);
+      assert.deepEqual(await names({ team: 'core' }), ['agent-1', 'carol']);
+      assert.deepEqual(await names({ kind: 'agent', team: 'core' }), ['agent-1']);
+      assert.deepEqual(await names({ team: 'none' }), []);
+    });
+
+    it('deletes a consumer with its keys, and only its keys', async () => {
+      const s = await fresh();
+      await s.upsertConsumer(consumer('alice'));
+      await s.upsertConsumer(consumer('bob'));
+      await s.insertKey(key('a1'));
+      await s.insertKey(key('a2'));
+      await s.insertKey(key('b1', { consumer: 'bob' }));
+      assert.equal(await s.deleteConsumer('alice'), true);
+      assert.equal(await s.getConsumer('alice'), undefined);
+      assert.equal(await s.getKey('a1'), undefined);
+      assert.equal(await s.findKeyByHash('hash-a2'), undefined);
+      assert.deepEqual((await s.listKeys()).map((k) => k.id), ['b1']);
+      assert.equal(await s.deleteConsumer('alice'), false);
+    });
+
+    it('inserts a key with every field and reads it back by hash and by id, numbers as numbers', async () => {
+      const s = await fresh();
+      const full = key('k1', {
+        name: 'laptop', grants: { models: ['claude-*'], routes: ['/v1/*'] }, expiresAt: 8_640_000_000_000_000,
+        revokedAt: T0 + 1, graceUntil: T0 + 2, replacedBy: 'k2', lastUsedAt: T0 + 3,
+      });
+      await s.insertKey(full);
+      assert.deepEqual(await s.findKeyByHash(full.hash), full);
+      assert.deepEqual(await s.getKey('k1'), full);
+      const read = (await s.getKey('k1'))!;
+      for (const f of ['createdAt', 'expiresAt', 'revokedAt', 'graceUntil', 'lastUsedAt'] as const) assert.equal(typeof read[f], 'number', f);
+      assert.equal(await s.findKeyByHash('hash-unknown'), undefined);
+      assert.equal(await s.getKey('unknown'), undefined);
+    });
+
+    it('reads unset optional key fields as absent (undefined), never null', async () => {
+      const s = await fresh();
+      await s.insertKey(key('min'));
+      const read = (await s.getKey('min'))!;
+      assert.deepEqual(read, key('min'));
+      for (const f of ['name', 'expiresAt', 'revokedAt', 'graceUntil', 'replacedBy', 'lastUsedAt'] as const) {
+        assert.equal(read[f], undefined, f);
+        assert.equal(f in read, false, f);
+      }
+    });
+
+    it('refuses a duplicate key id or hash with already_exists and keeps the original', async () => {
+      const s = await fresh();
+      await s.insertKey(key('k1'));
+      await rejectsWith(s.insertKey(key('k1', { hash: 'hash-other' })), 'already_exists');
+      await rejectsWith(s.insertKey(key('k9', { hash: 'hash-k1' })), 'already_exists');
+      assert.deepEqual(await s.listKeys(), [key('k1')]);
+    });
+
+    it('lists keys newest first (insertion order breaks ties), for all or one consumer', async () => {
+      const s = await fresh();
+      await s.insertKey(key('old', { createdAt: T0 }));
+      await s.insertKey(key('new', { createdAt: T0 + 10 }));
+      await s.insertKey(key('bobs', { consumer: 'bob', createdAt: T0 + 5 }));
+      await s.insertKey(key('tie', { createdAt: T0 }));
+      assert.deepEqual((await s.listKeys()).map((k) => k.id), ['new', 'bobs', 'tie', 'old']);
+      assert.deepEqual((await s.listKeys({ consumer: 'alice' })).map((k) => k.id), ['new', 'tie', 'old']);
+      assert.deepEqual((await s.listKeys({ consumer: 'bob' })).map((k) => k.id), ['bobs']);
+      assert.deepEqual(await s.listKeys({ consumer: 'nobody' }), []);
+    });
+
+    it('updates only the given key fields; undefined in a patch changes nothing; unknown id gives undefined', async () => {
+      const s = await fresh();
+      await s.insertKey(key('k1', { name: 'ci', expiresAt: T0 + 100 }));
+      const rotated = await s.updateKey('k1', { graceUntil: T0 + 50, replacedBy: 'k2' });
+      assert.deepEqual(rotated, key('k1', { name: 'ci', expiresAt: T0 + 100, graceUntil: T0 + 50, replacedBy: 'k2' }));
+      const touched = await s.updateKey('k1', { lastUsedAt: T0 + 7, revokedAt: undefined });
+      assert.deepEqual(touched, { ...rotated, lastUsedAt: T0 + 7 });
+      assert.deepEqual(await s.updateKey('k1', {}), touched);
+      assert.deepEqual(await s.getKey('k1'), touched);
+      assert.equal(await s.updateKey('nope', { revokedAt: T0 }), undefined);
+      assert.equal(await s.updateKey('nope', {}), undefined);
+    });
+
+    it('keeps signing keys newest first, retires and prunes them', async () => {
+      const s = await fresh();
+      await s.insertSigningKey(signingKey('k-old', T0));
+      await s.insertSigningKey(signingKey('k-mid', T0 + 10, { retiredAt: T0 + 20 }));
+      await s.insertSigningKey(signingKey('k-new', T0 + 30));
+      await rejectsWith(s.insertSigningKey(signingKey('k-new', T0 + 40)), 'already_exists');
+      assert.deepEqual((await s.listSigningKeys()).map((k) => k.kid), ['k-new', 'k-mid', 'k-old']);
+      assert.deepEqual((await s.listSigningKeys())[0], signingKey('k-new', T0 + 30));
+      await s.retireSigningKey('k-old', T0 + 30);
+      assert.equal((await s.listSigningKeys())[2]?.retiredAt, T0 + 30);
+      assert.equal(await s.pruneSigningKeys(T0 + 25), 1); // k-mid; k-old retired later; k-new not retired
+      assert.deepEqual((await s.listSigningKeys()).map((k) => k.kid), ['k-new', 'k-old']);
+      assert.equal(await s.pruneSigningKeys(T0 + 25), 0);
+    });
+
+    it('round-trips JSON fields exactly, unicode included', async () => {
+      const s = await fresh();
+      const metadata = { owner: 'Zoë Ångström', 团队: '平台', emoji: '🔑🚀', rtl: 'مرحبا', tricky: 'a "quote", \\ back\nslash\ttab', empty: '' };
+      const grants = { models: ['gpt-4o*', 'claude-3-5-sonnet'], mcpServers: ['tickets'], mcpTools: ['tickets.*'], routes: [] };
+      const limits = { requestsPerMinute: 600, tokensPerMinute: 1_000_000, budgetUsdPerMonth: 12.345 };
+      const t = await s.upsertTeam(team('ünïcode', { grants, limits, metadata }));
+      assert.deepEqual(await s.getTeam('ünïcode'), t);
+      assert.deepEqual(t.metadata, metadata);
+      const a = await s.upsertConsumer(consumer('agent-✓', { kind: 'agent', grants, limits, metadata, scopes: ['mcp:tickets.read', 'models:*'] }));
+      assert.deepEqual(await s.getConsumer('agent-✓'), a);
+      assert.deepEqual(a.scopes, ['mcp:tickets.read', 'models:*']);
+      await s.insertKey(key('uk', { consumer: 'agent-✓', name: 'clé 🔐', grants }));
+      assert.deepEqual(await s.getKey('uk'), key('uk', { consumer: 'agent-✓', name: 'clé 🔐', grants }));
+    });
+
+    it('rejects calls on a closed store with store_unavailable', async () => {
+      const s = await fresh();
+      await s.close();
+      await rejectsWith(s.getTeam('core'), 'store_unavailable');
+      await s.close(); // closing twice is harmless
+    });
+  });
+}
+
+// --- SQLite: one temp directory per run, one file per test ---------------------------------
+
+const sqliteDir = mkdtempSync(join(tmpdir(), 'gatehouse-identity-'));
+let sqliteFiles = 0;
+identityStoreConformance('SQLite identity store', {
+  fresh: () => {
+    const path = join(sqliteDir, `db-${++sqliteFiles}`, 'identity.db'); // parent directory does not exist yet
+    return (options) => openSqliteIdentityStore(path, options);
+  },
+  cleanup: async () => rmSync(sqliteDir, { recursive: true, force: true }),
+});
+
+describe('SQLite identity store, file specifics', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-identity-file-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('never writes the secret to disk when only its hash was stored', async () => {
+    const path = join(dir, 'identity.db');
+    const secret = 'gk-live-7Qm3vX9pL2sR8tY4wZ6nB1cD5fH0jK';
+    const { createHash } = await import('node:crypto');
+    const hash = createHash('sha256').update(secret).digest('hex');
+    const store = openSqliteIdentityStore(path);
+    await store.migrate();
+    await store.insertKey(key('k1', { hash, prefix: secret.slice(0, 8) }));
+    await store.close();
+    const bytes = Buffer.concat([path, `${path}-wal`].filter(existsSync).map((p) => readFileSync(p)));
+    assert.ok(bytes.includes(hash), 'the hash is stored (the check below reads the right file)');
+    assert.ok(!bytes.includes(secret), 'the secret itself must never be on disk');
+    assert.ok(!bytes.includes(secret.slice(8)), 'nor the part of it after the prefix');
+  });
+
+  it('fails with store_unavailable when the file cannot be created', () => {
+    const blocker = join(dir, 'a-file');
+    writeFileSync(blocker, 'not a directory');
+    assert.throws(() => openSqliteIdentityStore(join(blocker, 'identity.db')), (err: unknown) => err instanceof GatehouseError && err.code === 'store_unavailable');
+  });
+});
+
+// --- PostgreSQL: one schema per test, all dropped at the end --------------------------------
+
+const pgSchemas: string[] = [];
+identityStoreConformance(
+  'PostgreSQL identity store',
+  {
+    fresh: () => {
+      const schema = uniqueSchema('identity_test');
+      pgSchemas.push(schema);
+      return (options) => openPostgresIdentityStore({ url: postgresUrl(), schema, poolSize: 4, ...options });
+    },
+    cleanup: async () => {
+      if ((await postgresAvailability()).reachable) await Promise.all(pgSchemas.map(dropSchema));
+    },
+    available: requirePostgres,
+  },
+);
+
+describe('PostgreSQL identity store, unreachable', () => {
+  it('rejects with store_unavailable naming host:port but not the password, fast', async () => {
+    const store = openPostgresIdentityStore({ url: 'postgres://gatehouse:hunter2-s3cret@127.0.0.1:1/test', schema: 'unreachable' });
+    try {
+      const started = Date.now();
+      const err = await rejectsWith(store.migrate(), 'store_unavailable');
+      await rejectsWith(store.findKeyByHash('abc'), 'store_unavailable');
+      assert.match(err.message, /127\.0\.0\.1:1\b/);
+      assert.doesNotMatch(`${err.message} ${String(err.stack)}`, /hunter2/);
+      assert.ok(Date.now() - started < 5000, 'a refused connection fails at once');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('gives up after the connect timeout when the server accepts but never answers', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => void sockets.add(socket)); // accepts, never speaks
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const store = openPostgresIdentityStore({ url: `postgres://gatehouse:pw@127.0.0.1:${port}/test`, connectTimeoutMs: 300 });
+    try {
+      const started = Date.now();
+      const err = await rejectsWith(store.getTeam('core'), 'store_unavailable');
+      assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+      assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+    } finally {
+      await store.close();
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
