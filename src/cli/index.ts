@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { runServe } from './serve.js';
 import { runConfigCheck } from './config-check.js';
+import { addIdentityCommands } from './identity-commands.js';
 
 function portNumber(value: string): number {
   const n = Number(value);
@@ -46,5 +47,7 @@ config
   .action(async (file: string) => {
     process.exitCode = await runConfigCheck(file);
   });
+
+addIdentityCommands(program, DEFAULT_CONFIG);
 
 await program.parseAsync(process.argv);

@@ -8,6 +8,7 @@ import { providerModule } from '../llm/providers/registry.js';
 import type { Provider } from '../llm/providers/types.js';
 import { buildPriceTable, type Price, type PriceTable } from '../llm/prices/price-table.js';
 import type { GatehouseConfig, ModelRouteConfig, PoliciesConfig } from './schema.js';
+import { NO_SERVICES, type GatewayServices } from './services.js';
 
 /** A model route, resolved against providers and policies at load time. */
 export interface CompiledRoute {
@@ -48,7 +49,7 @@ export class Runtime {
    * @param source the configuration as the file gave it, before command-line overrides, so the
    *   version a running gateway reports equals what `gatehouse config check` prints for the file.
    */
-  constructor(config: GatehouseConfig, source: GatehouseConfig = config) {
+  constructor(config: GatehouseConfig, source: GatehouseConfig = config, services: GatewayServices = NO_SERVICES) {
     this.config = config;
     this.version = createHash('sha256').update(JSON.stringify(source)).digest('hex').slice(0, 12);
     const providers = new Map<string, Provider>();
@@ -67,14 +68,14 @@ export class Runtime {
       for (const module of POLICY_MODULES as readonly PolicyModule<unknown>[]) {
         const own = overrides?.[module.name];
         if (own !== undefined) {
-          out.push(module.create(own, { route: routeName }));
+          out.push(module.create(own, { route: routeName, services }));
           continue;
         }
         let shared = sharedInstances.get(module.name);
         if (shared === undefined) {
           const globalConfig = globalPolicies[module.name] ?? (DEFAULT_ON_POLICIES.has(module.name) ? module.configSchema.parse({}) : undefined);
           if (globalConfig === undefined) continue;
-          shared = module.create(globalConfig, { route: undefined });
+          shared = module.create(globalConfig, { route: undefined, services });
           sharedInstances.set(module.name, shared);
         }
         out.push(shared);

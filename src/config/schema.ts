@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { POLICY_MODULES } from '../policies/registry.js';
 import { PROVIDER_MODULES } from '../llm/providers/registry.js';
+import { identityConfigSchema } from '../identity/identity-config.js';
+import { tlsListenerSchema } from '../server/tls-config.js';
 
 /** A byte size: a number of bytes, or a string such as "512kb", "10mb". */
 export const byteSize = z
@@ -19,7 +21,11 @@ const ms = z.number().int().min(0);
 const adminSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1').describe('Bind address of the admin listener.'),
-    port: port.default(8081).describe('Port of the admin listener (health, readiness; metrics and admin API later). 0 = any free port.'),
+    port: port.default(8081).describe('Port of the admin listener (health, readiness, the admin API). 0 = any free port.'),
+    token: z
+      .string()
+      .optional()
+      .describe('Bearer token of the admin API (/admin/...). Use ${GATEHOUSE_ADMIN_TOKEN}. Unset or empty: the admin API is off.'),
   })
   .strict();
 
@@ -33,6 +39,7 @@ const serverSchema = z
     requestTimeoutMs: ms.default(300_000).describe('Time a client has to send the request body once its headers arrived; 408 request_timeout after that. 0 = no limit.'),
     keepAliveTimeoutMs: ms.default(65_000).describe('Idle time after which a keep-alive client connection is closed.'),
     shutdownTimeoutMs: ms.default(30_000).describe('On SIGTERM/SIGINT, how long in-flight requests (streams included) get to finish.'),
+    tls: tlsListenerSchema.optional().describe('An extra HTTPS listener for the data plane that asks for client certificates (mTLS). Restart-only.'),
   })
   .strict();
 
@@ -87,9 +94,17 @@ export const configSchema = z
     models: z.array(modelRouteSchema).default([]).describe('Model routes: exact names first, then globs in file order.'),
     prices: z.record(z.string(), priceSchema).default({}).describe('Prices per model id, added to or overriding the shipped table.'),
     policies: policiesSchema.default({}),
+    identity: identityConfigSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
+    checkIdentifyPolicies(config.policies as PoliciesConfig, ['policies'], config.identity !== undefined, ctx);
+    config.models.forEach((route, i) => {
+      if (route.policies !== undefined) {
+        const merged = { ...(config.policies as PoliciesConfig), ...(route.policies as PoliciesConfig) };
+        checkIdentifyPolicies(merged, ['models', i, 'policies'], config.identity !== undefined, ctx);
+      }
+    });
     const names = new Set<string>();
     config.models.forEach((route, i) => {
       if (!Object.hasOwn(config.providers, route.provider)) {
@@ -104,6 +119,17 @@ export const configSchema = z
       names.add(route.name);
     });
   });
+
+/** `identity` needs the store, and competes with `api-keys` for the same credentials: one or the other. */
+function checkIdentifyPolicies(policies: PoliciesConfig, path: (string | number)[], hasIdentitySection: boolean, ctx: z.RefinementCtx): void {
+  if (policies.identity === undefined) return;
+  if (!hasIdentitySection) {
+    ctx.addIssue({ code: 'custom', path: [...path, 'identity'], message: 'the identity policy needs the top-level `identity` section (its store)' });
+  }
+  if (policies['api-keys'] !== undefined) {
+    ctx.addIssue({ code: 'custom', path: [...path, 'api-keys'], message: 'use `identity` or `api-keys` in one chain, not both (both would judge the same credential)' });
+  }
+}
 
 export type GatehouseConfig = z.infer<typeof configSchema>;
 export type ModelRouteConfig = GatehouseConfig['models'][number];

@@ -6,6 +6,7 @@ import type { Usage } from '../llm/usage.js';
 import type { JsonScan } from '../llm/formats/json-scan.js';
 import type { UpstreamOperation } from '../llm/providers/types.js';
 import { ANONYMOUS, type Identity } from './identity.js';
+import type { PeerCertificate } from '../identity/client-certificate.js';
 import type { Phase } from './phases.js';
 import type { CompiledRoute, Runtime } from '../config/runtime.js';
 
@@ -85,6 +86,8 @@ export class Exchange {
   upstreamOperation: UpstreamOperation | undefined;
 
   identity: Identity = ANONYMOUS;
+  /** The verified client certificate of a TLS connection (server.tls), if the client presented one. */
+  clientCertificate: PeerCertificate | undefined;
   readonly decisions: Decision[] = [];
   readonly findings: Finding[] = [];
   readonly attempts: Attempt[] = [];

@@ -25,3 +25,17 @@ export function compileModelMatcher(patterns: readonly string[]): ModelMatcher {
     matches: (model) => exact.has(model) || globs.some((re) => re.test(model)),
   };
 }
+
+/**
+ * Least privilege across levels (team, consumer, key): a model is allowed only if every level
+ * that restricts models allows it. Undefined when no level restricts.
+ */
+export function intersectModelMatchers(levels: readonly (readonly string[] | undefined)[]): ModelMatcher | undefined {
+  const lists = levels.filter((l): l is readonly string[] => l !== undefined);
+  if (lists.length === 0) return undefined;
+  if (lists.length === 1) return compileModelMatcher(lists[0]!);
+  const matchers = lists.map(compileModelMatcher);
+  // The reported patterns are the narrowest level's, for the deny reason.
+  const narrowest = lists.reduce((a, b) => (b.includes('*') || b.length >= a.length ? a : b));
+  return { patterns: narrowest, matches: (model) => matchers.every((m) => m.matches(model)) };
+}

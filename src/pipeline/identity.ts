@@ -12,11 +12,22 @@ export interface Identity {
   readonly rule: string;
   /** What this identity may use. A missing entry means "not restricted by the identity". */
   readonly access: IdentityAccess;
+  /** The credential used: a key id, a token's jti, a certificate fingerprint (never a secret). */
+  readonly credential?: string | undefined;
+  /** Scopes the credential carries (agent tokens, OAuth scopes). */
+  readonly scopes?: readonly string[] | undefined;
 }
 
 export interface IdentityAccess {
   /** Compiled model matcher, or undefined when the identity does not restrict models. */
   readonly models?: ModelMatcher | undefined;
+  /**
+   * MCP servers, MCP tools and API routes this identity may use, for the surfaces that enforce
+   * them: one glob list per level that restricts (team, consumer, key); a name must match every list.
+   */
+  readonly mcpServers?: readonly (readonly string[])[] | undefined;
+  readonly mcpTools?: readonly (readonly string[])[] | undefined;
+  readonly routes?: readonly (readonly string[])[] | undefined;
 }
 
 export interface ModelMatcher {

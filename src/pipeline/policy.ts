@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { GatehouseError } from '../errors/gatehouse-error.js';
 import type { Exchange } from './exchange.js';
+import type { GatewayServices } from '../config/services.js';
 import type { RequestPhase, ResponsePhase } from './phases.js';
 
 /**
@@ -30,6 +31,8 @@ export interface PolicyInstance {
 export interface PolicyContext {
   /** The route this instance is compiled for, or undefined for the gateway-wide default chain. */
   readonly route: string | undefined;
+  /** The gateway's long-lived services (identity store, token verifiers). */
+  readonly services: GatewayServices;
 }
 
 /**

@@ -14,6 +14,7 @@ import { handleModels, wantsAnthropicShape } from '../llm/handlers/models.js';
 import type { Runtime } from '../config/runtime.js';
 import { readBody } from './body.js';
 import { requestIdFor } from './request-id.js';
+import { peerCertificate } from '../identity/client-certificate.js';
 
 export interface DataPlaneState {
   /** The current compiled configuration; swapped on reload. */
@@ -81,6 +82,8 @@ async function handle(state: DataPlaneState, req: IncomingMessage, res: ServerRe
     entry = { operation: 'models', methods: { GET: (ex, _req, r, l) => handleModels(ex, modelId, r, l) } };
   }
   const exchange = new Exchange(id, entry?.operation ?? 'models', runtime, req.headers);
+  // Only TLS sockets (server.tls) carry a certificate; reading it is cached per connection.
+  if ('encrypted' in req.socket) exchange.clientCertificate = peerCertificate(req.socket);
   res.on('close', () => {
     if (res.writableFinished) return;
     if (state.closingConnections()) {

@@ -1,17 +1,21 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { createServer, STATUS_CODES, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { GatehouseError } from '../errors/gatehouse-error.js';
 import { renderOpenAIError } from '../llm/formats/openai-errors.js';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { basename, dirname, resolve } from 'node:path';
 import { ConfigError, loadConfigFile } from '../config/load.js';
 import { Runtime } from '../config/runtime.js';
-import type { GatehouseConfig } from '../config/schema.js';
+import type { GatehouseConfig, ServerConfig } from '../config/schema.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { createAdminHandler } from './admin.js';
+import { openGatewayServices, type OpenedServices } from '../identity/open-services.js';
 import { createDataPlaneHandler } from './data-plane.js';
+import type { TlsListenerConfig } from './tls-config.js';
+import { createTlsListener, TlsFileError } from './tls-listener.js';
 
 /** Command-line and environment overrides of the file's listener settings. */
 export interface ListenOverrides {
@@ -39,6 +43,8 @@ export interface Gateway {
   /** e.g. http://127.0.0.1:8080 */
   readonly url: string;
   readonly adminUrl: string;
+  /** e.g. https://127.0.0.1:8443, when `server.tls` is configured. */
+  readonly tlsUrl?: string;
   readonly logger: Logger;
   runtime(): Runtime;
   /** Loads, validates and compiles the file again; swaps it in only if all of that succeeded. */
@@ -48,7 +54,19 @@ export interface Gateway {
 }
 
 /** Listener settings a running process cannot change; a reload that changes them warns. */
-const RESTART_ONLY_SETTINGS = ['host', 'port', 'admin', 'headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs'] as const;
+const RESTART_ONLY_SETTINGS = ['host', 'port', 'admin', 'headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'tls'] as const;
+
+/** Client timeouts of a data listener (plain or TLS), so both treat slow and idle clients alike. */
+export function dataListenerOptions(server: ServerConfig): ServerOptions {
+  return {
+    headersTimeout: server.headersTimeoutMs,
+    // The body deadline is enforced by readBody (with a JSON 408); Node's own is a backstop after it.
+    requestTimeout: server.requestTimeoutMs === 0 ? 0 : server.headersTimeoutMs + server.requestTimeoutMs + 2000,
+    keepAliveTimeout: server.keepAliveTimeoutMs,
+    // How often Node enforces the two timeouts above (its default, 30 s, makes them imprecise).
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, server.headersTimeoutMs / 2)),
+  };
+}
 
 export function applyOverrides(config: GatehouseConfig, overrides: ListenOverrides): GatehouseConfig {
   return {
@@ -69,52 +87,69 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const fromFile = await loadConfigFile(configPath, env);
   const first = applyOverrides(fromFile, overrides);
   const logger = options.logger ?? createLogger(first.logging.level);
-  let current = new Runtime(first, fromFile);
+  // The identity store stays open across reloads (its location is restart-only).
+  const services = await openServices(first, configPath);
+  let current: Runtime;
+  try {
+    current = new Runtime(first, fromFile, services.services);
+  } catch (err) {
+    await services.close();
+    throw err;
+  }
   let shuttingDown = false;
   let closingConnections = false;
   // Requests being handled, with their responses, so shutdown can wait for them and close their connections.
   const inFlight = new Map<Promise<void>, ServerResponse>();
   const startedAt = new Date();
 
-  const data = createServer(
-    {
-      headersTimeout: first.server.headersTimeoutMs,
-      // The body deadline is enforced by readBody (with a JSON 408); Node's own is a backstop after it.
-      requestTimeout: first.server.requestTimeoutMs === 0 ? 0 : first.server.headersTimeoutMs + first.server.requestTimeoutMs + 2000,
-      keepAliveTimeout: first.server.keepAliveTimeoutMs,
-      // How often Node enforces the two timeouts above (its default, 30 s, makes them imprecise).
-      connectionsCheckingInterval: Math.max(100, Math.min(1000, first.server.headersTimeoutMs / 2)),
+  const handler = createDataPlaneHandler({
+    runtime: () => current,
+    logger,
+    shuttingDown: () => shuttingDown,
+    closingConnections: () => closingConnections,
+    track(done, res) {
+      inFlight.set(done, res);
+      void done.finally(() => {
+        inFlight.delete(done);
+        // While draining, a connection whose last response is done is closed instead of kept alive.
+        if (shuttingDown) for (const server of dataListeners) server.closeIdleConnections();
+      });
     },
-    createDataPlaneHandler({
+  });
+  const data = createServer(dataListenerOptions(first.server), handler);
+  // The optional mTLS listener serves the same handler; its files are checked before any port opens.
+  const tlsConfig = first.server.tls;
+  const tls = tlsConfig === undefined ? undefined : await openTlsListener(configPath, tlsConfig, handler, dataListenerOptions(first.server));
+  const dataListeners = tls === undefined ? [data] : [data, tls];
+  const admin = createServer(
+    createAdminHandler({
       runtime: () => current,
-      logger,
       shuttingDown: () => shuttingDown,
-      closingConnections: () => closingConnections,
-      track(done, res) {
-        inFlight.set(done, res);
-        void done.finally(() => {
-          inFlight.delete(done);
-          // While draining, a connection whose last response is done is closed instead of kept alive.
-          if (shuttingDown) data.closeIdleConnections();
-        });
-      },
+      startedAt,
+      api: { token: () => current.config.server.admin.token, identity: () => services.identity, agentTokens: () => services.agentTokens, logger },
     }),
   );
-  const admin = createServer(createAdminHandler({ runtime: () => current, shuttingDown: () => shuttingDown, startedAt }));
   // A malformed request line or header, or a client too slow to send its request, never reaches a
   // handler: answer with a JSON error and close, never a stack trace.
-  for (const server of [data, admin]) server.on('clientError', answerClientError);
+  for (const server of [...dataListeners, admin]) server.on('clientError', answerClientError);
 
-  await listen(data, first.server.port, first.server.host);
+  const opened: Server[] = [];
   try {
+    await listen(data, first.server.port, first.server.host);
+    opened.push(data);
     await listen(admin, first.server.admin.port, first.server.admin.host);
+    opened.push(admin);
+    if (tls !== undefined && tlsConfig !== undefined) await listen(tls, tlsConfig.port, tlsConfig.host);
   } catch (err) {
-    data.close();
+    for (const server of opened) server.close();
+    await current.close();
+    await services.close();
     throw err;
   }
   const url = `http://${hostForUrl(first.server.host)}:${(data.address() as AddressInfo).port}`;
   const adminUrl = `http://${hostForUrl(first.server.admin.host)}:${(admin.address() as AddressInfo).port}`;
-  logger.info({ url, adminUrl, config: configPath, configVersion: current.version, models: first.models.map((m) => m.name) }, 'gatehouse listening');
+  const tlsUrl = tls === undefined || tlsConfig === undefined ? undefined : `https://${hostForUrl(tlsConfig.host)}:${(tls.address() as AddressInfo).port}`;
+  logger.info({ url, adminUrl, tlsUrl, config: configPath, configVersion: current.version, models: first.models.map((m) => m.name) }, 'gatehouse listening');
 
   let reloading: Promise<ReloadResult> | undefined;
   async function doReload(): Promise<ReloadResult> {
@@ -125,10 +160,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // Settings fixed when the listeners opened stay as they are in force, so the runtime says
       // what the process actually does, and every reload warns until a restart applies them.
       const next: GatehouseConfig = { ...wanted, server: { ...wanted.server, ...pick(first.server, RESTART_ONLY_SETTINGS) } };
-      const runtime = new Runtime(next, nextFromFile);
+      const runtime = new Runtime(next, nextFromFile, services.services);
       if (runtime.version === current.version) {
         void runtime.close();
         return { ok: true, version: current.version };
+      }
+      if (JSON.stringify(next.identity?.store) !== JSON.stringify(first.identity?.store)) {
+        logger.warn({ setting: 'identity.store' }, 'the identity store changed in the configuration; it takes effect on restart');
+      }
+      // Declared teams and consumers are written before the new runtime serves; a store that
+      // cannot take them rejects the reload (the old configuration keeps serving).
+      try {
+        await services.sync(next);
+      } catch (err) {
+        void runtime.close();
+        throw err;
       }
       if (restartOnly.length > 0) logger.warn({ settings: restartOnly.map((k) => `server.${k}`) }, 'these settings changed in the configuration; they take effect on restart');
       if (process.env.GATEHOUSE_LOG_LEVEL === undefined && options.logger === undefined) logger.level = next.logging.level;
@@ -173,8 +219,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     clearTimeout(watchTimer);
     const deadline = current.config.server.shutdownTimeoutMs;
     logger.info({ inFlight: inFlight.size, deadlineMs: deadline }, 'shutting down: draining in-flight requests');
-    const closed = new Promise<void>((r) => data.close(() => r()));
-    data.closeIdleConnections();
+    const closed = Promise.all(dataListeners.map((server) => new Promise<void>((r) => server.close(() => r()))));
+    for (const server of dataListeners) server.closeIdleConnections();
     // Responses not yet started tell their client to open a new connection (to another replica).
     for (const res of inFlight.values()) if (!res.headersSent) res.setHeader('connection', 'close');
     let timer: NodeJS.Timeout | undefined;
@@ -188,13 +234,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     clearTimeout(timer);
     if (timedOut) logger.warn({ inFlight: inFlight.size }, 'shutdown deadline passed; closing remaining connections');
     closingConnections = true;
-    data.closeAllConnections();
+    for (const server of dataListeners) server.closeAllConnections();
     await closed;
     // The admin listener stays up while draining, so orchestrators see /readyz answer 503.
     admin.close();
     admin.closeAllConnections();
     await reloading;
     await current.close();
+    await services.close();
     logger.info('gatehouse stopped');
     await new Promise<void>((r) => logger.flush(() => r()));
   }
@@ -202,11 +249,37 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     url,
     adminUrl,
+    ...(tlsUrl === undefined ? {} : { tlsUrl }),
     logger,
     runtime: () => current,
     reload,
     shutdown: () => (stopping ??= shutdown()),
   };
+}
+
+/** The identity store, opened and migrated; a store that cannot be opened fails the start with a clear message. */
+async function openServices(config: GatehouseConfig, configPath: string): Promise<OpenedServices> {
+  try {
+    return await openGatewayServices(config, configPath);
+  } catch (err) {
+    if (err instanceof GatehouseError) throw new ConfigError(configPath, [{ path: 'identity.store', message: err.message }]);
+    throw err;
+  }
+}
+
+/** A bad PEM file is reported like any other configuration problem (the CLI exits 1 with the field). */
+async function openTlsListener(
+  configPath: string,
+  config: TlsListenerConfig,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  serverOptions: ServerOptions,
+): Promise<HttpsServer> {
+  try {
+    return await createTlsListener(config, handler, { serverOptions, baseDir: dirname(configPath) });
+  } catch (err) {
+    if (err instanceof TlsFileError) throw new ConfigError(configPath, [{ path: `server.tls.${err.field}`, message: `${err.file}: ${err.reason}` }]);
+    throw err;
+  }
 }
 
 function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { NO_SERVICES } from '../../src/config/services.js';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { describe, it } from 'node:test';
@@ -27,8 +28,8 @@ const KEYS = {
 
 function chain(keysConfig: unknown = KEYS, accessConfig: unknown = {}) {
   return compileChain([
-    apiKeysPolicy.create(apiKeysPolicy.configSchema.parse(keysConfig), { route: undefined }),
-    accessPolicy.create(accessPolicy.configSchema.parse(accessConfig), { route: undefined }),
+    apiKeysPolicy.create(apiKeysPolicy.configSchema.parse(keysConfig), { route: undefined, services: NO_SERVICES }),
+    accessPolicy.create(accessPolicy.configSchema.parse(accessConfig), { route: undefined, services: NO_SERVICES }),
   ]);
 }
 
@@ -242,7 +243,7 @@ describe('access', () => {
 
   it('does not restrict an identity that lists no models (no identify policy: anonymous)', async () => {
     const ex = exchange({}, 'gpt-4o');
-    const accessOnly = compileChain([accessPolicy.create(accessPolicy.configSchema.parse({}), { route: undefined })]);
+    const accessOnly = compileChain([accessPolicy.create(accessPolicy.configSchema.parse({}), { route: undefined, services: NO_SERVICES })]);
     await runPhases(accessOnly, REQUEST_PHASES, ex, logger);
     assert.deepEqual(ex.decisions, []);
   });

@@ -1,0 +1,201 @@
+// Virtual keys, teams, agents and the admin API end to end, through the official openai SDK — on
+// a SQLite file and on PostgreSQL, with the same assertions.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import OpenAI from 'openai';
+import { createAgentTokenService } from '../../src/identity/agent-tokens.js';
+import { openPostgresIdentityStore } from '../../src/state/postgres-identity-store.js';
+import { openSqliteIdentityStore } from '../../src/state/sqlite-identity-store.js';
+import type { IdentityStore } from '../../src/state/identity-store.js';
+import { expectApiError } from '../support/openai-assert.js';
+import { dropSchema, postgresAvailability, postgresUrl, uniqueSchema } from '../support/databases.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+const ADMIN = 'adm-test-secret';
+const pg = await postgresAvailability();
+
+interface StoreCase {
+  readonly name: string;
+  readonly skip?: string | undefined;
+  /** The `store:` YAML and a way to open the same store from the test. */
+  setup(): Promise<{ yaml: string; open(): IdentityStore; cleanup(): Promise<void>; file?: string }>;
+}
+
+const CASES: StoreCase[] = [
+  {
+    name: 'SQLite',
+    async setup() {
+      const dir = await mkdtemp(join(tmpdir(), 'gatehouse-id-'));
+      const file = join(dir, 'identity.db');
+      return { yaml: `{ type: sqlite, path: "${file}" }`, open: () => openSqliteIdentityStore(file), cleanup: () => rm(dir, { recursive: true, force: true }), file };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    skip: pg.reachable ? undefined : pg.skipReason,
+    async setup() {
+      const schema = uniqueSchema('e2e_identity');
+      return { yaml: `{ type: postgres, url: "${postgresUrl()}", schema: ${schema} }`, open: () => openPostgresIdentityStore({ url: postgresUrl(), schema }), cleanup: () => dropSchema(schema) };
+    },
+  },
+];
+
+for (const storeCase of CASES) {
+  describe(`identity on ${storeCase.name}`, { skip: storeCase.skip }, () => {
+    let gw: TestGateway;
+    let env: Awaited<ReturnType<StoreCase['setup']>>;
+    let store: IdentityStore;
+
+    before(async () => {
+      env = await storeCase.setup();
+      gw = await startTestGateway(`
+server:
+  admin: { token: ${ADMIN} }
+providers:
+  sim: { type: simulated }
+models:
+  - { name: sim-a, provider: sim }
+  - { name: sim-b, provider: sim }
+  - { name: big-model, provider: sim }
+identity:
+  store: ${env.yaml}
+  keyCacheSeconds: 0
+  teams:
+    - { name: risk, models: ["sim-*"] }
+  consumers:
+    - { name: triage-bot, kind: agent, team: risk, scopes: [tickets.read], models: [sim-a] }
+policies:
+  identity: {}
+`);
+      store = env.open();
+    });
+    after(async () => {
+      await gw?.stop();
+      await store?.close();
+      await env?.cleanup();
+    });
+
+    async function admin(method: string, path: string, body?: unknown, token = ADMIN): Promise<{ status: number; json: Record<string, any> }> {
+      const res = await fetch(`${gw.adminUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, json: (await res.json()) as Record<string, any> };
+    }
+    const client = (key: string) => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+    const ask = (key: string, model = 'sim-a') => client(key).chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
+
+    test('the admin API needs its token', async () => {
+      const res = await admin('GET', '/admin/keys', undefined, 'wrong');
+      assert.equal(res.status, 401);
+      assert.equal(res.json.error.code, 'admin_auth_required');
+    });
+
+    test('create → use → rotate (with grace) → revoke → 401 api_key_revoked', async () => {
+      const created = await admin('POST', '/admin/keys', { consumer: 'alice', team: 'risk', models: ['sim-*'], name: 'laptop' });
+      assert.equal(created.status, 201);
+      const secret: string = created.json.key;
+      assert.match(secret, /^gk-[0-9A-Za-z]{40}$/);
+      assert.equal(created.json.prefix, secret.slice(0, 9));
+      assert.equal(created.json.hash, undefined, 'the hash is never shown');
+
+      const { data, response } = await ask(secret).withResponse();
+      assert.ok(data.choices[0]!.message.content);
+      const record = await gw.record(response.headers.get('x-request-id')!);
+      assert.equal(record.identity, 'consumer:alice');
+      assert.equal(record.authMethod, 'api-key');
+      assert.deepEqual((record.decisions as { policy: string; reason: string }[])[0], {
+        policy: 'identity',
+        phase: 'identify',
+        verdict: 'allow',
+        reason: `key:${created.json.id}`,
+        enforced: true,
+      });
+
+      const listed = (await admin('GET', '/admin/keys?consumer=alice')).json.data as { id: string; status: string }[];
+      assert.deepEqual(listed.map((k) => [k.id, k.status]), [[created.json.id, 'active']]);
+
+      const rotated = await admin('POST', `/admin/keys/${created.json.id}/rotate`, { grace: '1h' });
+      assert.equal(rotated.status, 201);
+      assert.equal(rotated.json.previous.status, 'rotating');
+      await ask(secret);
+      await ask(rotated.json.key);
+
+      const revoked = await admin('POST', `/admin/keys/${rotated.json.id}/revoke`);
+      assert.equal(revoked.json.status, 'revoked');
+      await expectApiError(ask(rotated.json.key), 401, 'api_key_revoked');
+      await expectApiError(ask('gk-not-a-key-at-all-000000000000000000000000'), 401, 'invalid_api_key');
+    });
+
+    test('a rotation without grace stops the old secret at once', async () => {
+      const created = await admin('POST', '/admin/keys', { consumer: 'bob' });
+      const rotated = await admin('POST', `/admin/keys/${created.json.id}/rotate`, {});
+      await expectApiError(ask(created.json.key), 401, 'api_key_revoked');
+      await ask(rotated.json.key);
+      const again = await admin('POST', `/admin/keys/${created.json.id}/rotate`, {});
+      assert.equal(again.status, 400, 'a rotated key cannot be rotated again');
+    });
+
+    test('an expired key is 401 api_key_expired', async () => {
+      const created = await admin('POST', '/admin/keys', { consumer: 'carol', expires: '30d' });
+      await ask(created.json.key);
+      await store.updateKey(created.json.id, { expiresAt: Date.now() - 1000 });
+      await expectApiError(ask(created.json.key), 401, 'api_key_expired');
+    });
+
+    test('least privilege: team, consumer and key grants all apply; /v1/models lists only what is allowed', async () => {
+      const created = await admin('POST', '/admin/keys', { consumer: 'dana', team: 'risk', models: ['sim-b'] });
+      await expectApiError(ask(created.json.key, 'big-model'), 403, 'model_not_allowed');
+      await expectApiError(ask(created.json.key, 'sim-a'), 403, 'model_not_allowed');
+      await ask(created.json.key, 'sim-b');
+      const ids: string[] = [];
+      for await (const m of client(created.json.key).models.list()) ids.push(m.id);
+      assert.deepEqual(ids, ['sim-b']);
+    });
+
+    test('the raw key is never stored, only its hash', async () => {
+      const created = await admin('POST', '/admin/keys', { consumer: 'erin' });
+      const stored = await store.getKey(created.json.id);
+      assert.ok(stored);
+      assert.notEqual(stored.hash, created.json.key);
+      if (env.file !== undefined) {
+        const bytes = Buffer.concat([await readFile(env.file), await readFile(`${env.file}-wal`).catch(() => Buffer.alloc(0))]);
+        assert.equal(bytes.includes(Buffer.from(created.json.key)), false, 'secret not in the database file');
+        assert.equal(bytes.includes(Buffer.from(stored.hash)), true, 'its hash is');
+      }
+    });
+
+    test('agents get short-lived tokens; an expired one is 401 token_expired', async () => {
+      const minted = await admin('POST', '/admin/agents/triage-bot/tokens', { ttl: '5m' });
+      assert.equal(minted.status, 201);
+      const { response } = await ask(minted.json.token).withResponse();
+      const record = await gw.record(response.headers.get('x-request-id')!);
+      assert.equal(record.identity, 'agent:triage-bot');
+      assert.equal(record.authMethod, 'agent-token');
+      await expectApiError(ask(minted.json.token, 'sim-b'), 403, 'model_not_allowed');
+
+      const tooLong = await admin('POST', '/admin/agents/triage-bot/tokens', { ttl: '2h' });
+      assert.equal(tooLong.status, 400);
+
+      // A token minted two hours ago with the gateway's own signing key.
+      const past = createAgentTokenService(store, { issuer: 'gatehouse', audience: 'gatehouse', defaultTtlSeconds: 60, maxTtlSeconds: 3600, now: () => Date.now() - 2 * 3600_000 });
+      const old = await past.mint((await store.getConsumer('triage-bot'))!, 60);
+      await expectApiError(ask(old.token), 401, 'token_expired');
+    });
+
+    test('consumers are managed at run time; a disabled one is refused', async () => {
+      const created = await admin('POST', '/admin/keys', { consumer: 'frank' });
+      await ask(created.json.key);
+      const updated = await admin('PUT', '/admin/consumers/frank', { kind: 'consumer', disabled: true });
+      assert.equal(updated.status, 200);
+      await expectApiError(ask(created.json.key), 401, 'invalid_api_key');
+      const declared = await admin('PUT', '/admin/consumers/triage-bot', { kind: 'agent' });
+      assert.equal(declared.status, 400, 'declared in the file: changed there, not here');
+    });
+  });
+}
