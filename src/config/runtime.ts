@@ -20,6 +20,8 @@ export interface CompiledRoute {
   upstreamModel(requested: string): string;
   readonly timeoutMs: number;
   readonly streamIdleTimeoutMs: number;
+  /** Bring-your-own-key: the caller's provider key may replace the configured one. */
+  readonly clientProviderKey: boolean;
   /** The route's own price, if configured; otherwise prices are looked up by upstream model id. */
   readonly price: Price | undefined;
   readonly chain: CompiledChain;
@@ -152,6 +154,7 @@ function compileRoute(config: ModelRouteConfig, providers: ReadonlyMap<string, P
     upstreamModel: fixed === undefined ? (requested) => requested : () => fixed,
     timeoutMs: config.timeoutMs,
     streamIdleTimeoutMs: config.streamIdleTimeoutMs,
+    clientProviderKey: config.clientProviderKey,
     price: config.price,
     chain: compileChain(policies),
   };

@@ -3,6 +3,7 @@ import { POLICY_MODULES } from '../policies/registry.js';
 import { PROVIDER_MODULES } from '../llm/providers/registry.js';
 import { identityConfigSchema } from '../identity/identity-config.js';
 import { tlsListenerSchema } from '../server/tls-config.js';
+import { PROVIDER_KEY_HEADER } from '../routing/provider-key.js';
 
 /** A byte size: a number of bytes, or a string such as "512kb", "10mb". */
 export const byteSize = z
@@ -73,6 +74,13 @@ const modelRouteSchema = z
     timeoutMs: z.number().int().min(1).default(120_000).describe('Time the provider has to start answering (headers).'),
     streamIdleTimeoutMs: z.number().int().min(1).default(60_000).describe('Longest silence allowed between two chunks of a streamed answer.'),
     price: priceSchema.optional().describe("Price for this route; otherwise the price of the provider's model id is looked up."),
+    clientProviderKey: z
+      .boolean()
+      .default(false)
+      .describe(
+        `Bring your own key: accept the caller's own provider key in the "${PROVIDER_KEY_HEADER}" header and use it instead of the provider's. ` +
+          'Off by default: provider keys stay in the gateway, and the header is refused elsewhere.',
+      ),
     policies: policiesSchema.optional(),
   })
   .strict();

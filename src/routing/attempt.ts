@@ -1,5 +1,6 @@
 import { GatehouseError } from '../errors/gatehouse-error.js';
 import { isJsonObject } from '../llm/formats/json-object.js';
+import { clientProviderKey } from './provider-key.js';
 import type { Exchange } from '../pipeline/exchange.js';
 import type { CompiledRoute } from '../config/runtime.js';
 import type { UpstreamRequest, UpstreamResponse } from '../llm/providers/types.js';
@@ -26,7 +27,8 @@ export interface AttemptInput {
  */
 export async function sendAttempt(exchange: Exchange, route: CompiledRoute, input: AttemptInput): Promise<AttemptResult> {
   const provider = route.provider;
-  if (provider.unavailableReason !== undefined) {
+  const providerKey = clientProviderKey(exchange, route.clientProviderKey);
+  if (provider.unavailableReason !== undefined && providerKey === undefined) {
     throw new GatehouseError('provider_not_configured', `Model "${exchange.requestedModel}" cannot be served: ${provider.unavailableReason}.`);
   }
   // One controller per attempt, aborted by the request's cancellation and by our timeouts.
@@ -50,6 +52,7 @@ export async function sendAttempt(exchange: Exchange, route: CompiledRoute, inpu
       stream: exchange.stream,
       clientHeaders: exchange.headers,
       requestId: exchange.id,
+      providerKey,
       signal,
     });
   } catch (err) {

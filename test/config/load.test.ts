@@ -294,7 +294,7 @@ describe('valid configurations', () => {
       faultHeader: true,
     });
     assert.deepEqual(config.providers.oai, { type: 'openai', baseUrl: 'https://api.openai.com/v1', headers: {}, connections: 128 });
-    assert.deepEqual(config.models[0], { name: 'demo', provider: 'sim', timeoutMs: 120_000, streamIdleTimeoutMs: 60_000 });
+    assert.deepEqual(config.models[0], { name: 'demo', provider: 'sim', timeoutMs: 120_000, streamIdleTimeoutMs: 60_000, clientProviderKey: false });
     assert.deepEqual(config.policies['api-keys'], { enforce: true, keys: [{ name: 'a', sha256: SHA, kind: 'consumer', models: ['demo'] }] });
   });
 });

@@ -19,11 +19,13 @@ before(async () => {
     testConfig({
       providers: `
   mock: { type: openai-compatible, baseUrl: "${mock.url}", apiKey: sk-upstream-secret }
-  nokey: { type: openai }`,
+  nokey: { type: openai }
+  byok: { type: openai, baseUrl: "${mock.url}" }`,
       models: `
   - { name: renamed, provider: mock, model: mock-text }
   - { name: quick-timeout, provider: mock, model: mock-hang, timeoutMs: 150 }
   - { name: gpt-4o-mini, provider: nokey }
+  - { name: byok-text, provider: byok, model: mock-text, clientProviderKey: true }
   - { name: "mock-*", provider: mock }`,
       extra: `
 prices:
@@ -257,5 +259,22 @@ describe('bad input never reaches the provider', () => {
   test('an unknown model is 404 only after the key is checked', async () => {
     const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer nope' }, body: JSON.stringify({ model: 'secret-model', messages }) });
     assert.equal(res.status, 401);
+  });
+});
+
+describe('bring your own key', () => {
+  test("a route that allows it sends the caller's provider key instead of the gateway's", async () => {
+    const byok = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'gk-test', maxRetries: 0, defaultHeaders: { 'x-gatehouse-provider-key': 'sk-callers-own' } });
+    await byok.chat.completions.create({ model: 'byok-text', messages });
+    assert.equal(lastUpstream()!.headers.authorization, 'Bearer sk-callers-own');
+    assert.equal(lastUpstream()!.headers['x-gatehouse-provider-key'], undefined, 'the header itself is never forwarded');
+  });
+
+  test('without the key, a provider that has none answers 503; elsewhere the header is refused', async () => {
+    await expectApiError(client.chat.completions.create({ model: 'byok-text', messages }), 503, 'provider_not_configured');
+    const byok = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'gk-test', maxRetries: 0, defaultHeaders: { 'x-gatehouse-provider-key': 'sk-callers-own' } });
+    const before = mock.requests.length;
+    await expectApiError(byok.chat.completions.create({ model: 'renamed', messages }), 400, 'invalid_request');
+    assert.equal(mock.requests.length, before, 'nothing reached the provider');
   });
 });

@@ -21,6 +21,8 @@ export interface UpstreamRequest {
   /** Request headers from the client that a provider may read (already lower-cased). Never forwarded blindly. */
   readonly clientHeaders: Readonly<Record<string, string | string[] | undefined>>;
   readonly requestId: string;
+  /** The caller's own provider key, on routes that allow bring-your-own-key; replaces the configured key. */
+  readonly providerKey?: string | undefined;
   /** Aborted when the client goes away, the attempt times out, or the gateway shuts down. */
   readonly signal: AbortSignal;
 }

@@ -78,6 +78,7 @@ export function createAnthropicProvider(name: string, config: AnthropicConfig): 
       'anthropic-version': clientVersion ?? config.version,
       'x-request-id': request.requestId,
     };
+    if (request.providerKey !== undefined) headers['x-api-key'] = request.providerKey;
     const betas = mergeBetas(config.betas, request.clientHeaders['anthropic-beta']);
     if (betas.length > 0) headers['anthropic-beta'] = betas.join(',');
     return headers;

@@ -58,7 +58,11 @@ function createOpenAIStyleProvider(
     format: 'openai',
     operations: type === 'openai' ? OPENAI_OPERATIONS : COMPATIBLE_OPERATIONS,
     unavailableReason: requireKey && apiKey === undefined ? `provider "${name}" has no API key (set apiKey, e.g. from OPENAI_API_KEY)` : undefined,
-    send: (request) => upstream.post(PATHS[request.operation]!, { ...fixedHeaders, 'x-request-id': request.requestId }, request),
+    send: (request) => {
+      const headers: Record<string, string> = { ...fixedHeaders, 'x-request-id': request.requestId };
+      if (request.providerKey !== undefined) headers.authorization = `Bearer ${request.providerKey}`;
+      return upstream.post(PATHS[request.operation]!, headers, request);
+    },
     classifyError: classifyOpenAICompatibleError,
     close: () => upstream.close(),
   };
