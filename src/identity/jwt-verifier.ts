@@ -69,7 +69,7 @@ export const jwtIssuerSchema = z
     jwksUrl: z
       .url({ protocol: /^https?$/ })
       .optional()
-      .describe('URL of the issuer\'s JWKS (https; http only on a trusted network). Cached; a token naming an unknown kid refetches it, at most once per cooldown (30 s).'),
+      .describe('URL of the issuer\'s JWKS (https; http only on a trusted network). Cached; a token naming an unknown kid refetches it, at most once per jwksCooldownSeconds.'),
     keys: z
       .array(staticKey)
       .min(1)
@@ -92,6 +92,12 @@ export const jwtIssuerSchema = z
       .enum(['consumer', 'service', 'agent'])
       .default('consumer')
       .describe("The kind given to every identity from this issuer."),
+    jwksCooldownSeconds: z
+      .number()
+      .min(0)
+      .max(3600)
+      .default(30)
+      .describe('Least time between two JWKS fetches caused by tokens naming an unknown kid (protects the IdP from a flood of made-up kids).'),
     jwksCacheSeconds: z
       .number()
       .int()
@@ -178,7 +184,7 @@ export function createJwtVerifier(issuers: readonly JwtIssuerConfig[], options: 
   const byIssuer = new Map<string, { rules: VerificationRules; keys: KeyCandidates }>();
   for (const config of issuers) {
     if (byIssuer.has(config.issuer)) throw new TypeError(`JWT issuer "${config.issuer}" is configured twice`);
-    const keys = config.jwksUrl !== undefined ? remoteKeys(config.issuer, config.jwksUrl, config.jwksCacheSeconds, options) : staticKeys(config.keys ?? []);
+    const keys = config.jwksUrl !== undefined ? remoteKeys(config.issuer, config.jwksUrl, config.jwksCacheSeconds, { ...options, jwksCooldownMs: options.jwksCooldownMs ?? config.jwksCooldownSeconds * 1000 }) : staticKeys(config.keys ?? []);
     byIssuer.set(config.issuer, { rules: config, keys });
   }
   return {

@@ -14,6 +14,10 @@ import type { IdentityStore } from '../../src/state/identity-store.js';
 import { expectApiError } from '../support/openai-assert.js';
 import { dropSchema, postgresAvailability, postgresUrl, uniqueSchema } from '../support/databases.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { request as httpsRequest } from 'node:https';
+import { SignJWT } from 'jose';
+import { JwksServer, makeSigningKey, type TestKey } from '../support/jwks.js';
+import { CLIENT_SPIFFE_ID, createTestPki, type IssuedCertificate, type TestPki } from '../support/certificates.js';
 
 const ADMIN = 'adm-test-secret';
 const pg = await postgresAvailability();
@@ -49,12 +53,20 @@ for (const storeCase of CASES) {
     let gw: TestGateway;
     let env: Awaited<ReturnType<StoreCase['setup']>>;
     let store: IdentityStore;
+    let idp: JwksServer;
+    let idpKey: TestKey;
+    let pki: TestPki;
 
     before(async () => {
       env = await storeCase.setup();
+      idp = await new JwksServer().start();
+      idpKey = await makeSigningKey('idp-1');
+      idp.keys = [idpKey.publicJwk];
+      pki = await createTestPki();
       gw = await startTestGateway(`
 server:
   admin: { token: ${ADMIN} }
+  tls: { port: 0, cert: "${pki.server.certFile}", key: "${pki.server.keyFile}", ca: "${pki.ca.certFile}" }
 providers:
   sim: { type: simulated }
 models:
@@ -68,8 +80,15 @@ identity:
     - { name: risk, models: ["sim-*"] }
   consumers:
     - { name: triage-bot, kind: agent, team: risk, scopes: [tickets.read], models: [sim-a] }
+    - { name: invoicer, kind: service, models: [sim-b] }
 policies:
-  identity: {}
+  identity:
+    jwt:
+      issuers:
+        - { issuer: "https://idp.test/", audience: gatehouse, jwksUrl: "${idp.url}", jwksCooldownSeconds: 0, claims: { team: dept } }
+    mtls:
+      rules:
+        - { san: "URI:spiffe://prod/ns/billing/sa/*", consumer: invoicer }
 `);
       store = env.open();
     });
@@ -77,7 +96,36 @@ policies:
       await gw?.stop();
       await store?.close();
       await env?.cleanup();
+      await idp?.stop();
+      await pki?.cleanup();
     });
+
+    const jwt = (key: TestKey, claims: Record<string, unknown> = {}, expiresInSeconds = 300) =>
+      new SignJWT({ name: 'Ada', dept: 'risk', scope: 'chat', ...claims })
+        .setProtectedHeader({ alg: key.alg, kid: key.kid })
+        .setIssuer('https://idp.test/')
+        .setSubject('ada@example.com')
+        .setAudience((claims.aud as string | undefined) ?? 'gatehouse')
+        .setIssuedAt()
+        .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds)
+        .sign(key.privateKey);
+
+    /** A chat call over the TLS listener with a client certificate (or none). */
+    function overTls(cert: IssuedCertificate | undefined, model: string): Promise<{ status: number; id: string; body: Record<string, any> }> {
+      return new Promise((resolve, reject) => {
+        const req = httpsRequest(
+          `${gw.tlsUrl!}/v1/chat/completions`,
+          { method: 'POST', ca: pki.ca.cert, cert: cert?.cert, key: cert?.key, agent: false, headers: { 'content-type': 'application/json' } },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, id: String(res.headers['x-request-id']), body: JSON.parse(text) as Record<string, any> }));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }));
+      });
+    }
 
     async function admin(method: string, path: string, body?: unknown, token = ADMIN): Promise<{ status: number; json: Record<string, any> }> {
       const res = await fetch(`${gw.adminUrl}${path}`, {
@@ -186,6 +234,39 @@ policies:
       const past = createAgentTokenService(store, { issuer: 'gatehouse', audience: 'gatehouse', defaultTtlSeconds: 60, maxTtlSeconds: 3600, now: () => Date.now() - 2 * 3600_000 });
       const old = await past.mint((await store.getConsumer('triage-bot'))!, 60);
       await expectApiError(ask(old.token), 401, 'token_expired');
+    });
+
+    test('JWTs from a trusted issuer: valid, expired, wrong audience, rotated key', async () => {
+      const { response } = await ask(await jwt(idpKey)).withResponse();
+      const record = await gw.record(response.headers.get('x-request-id')!);
+      assert.equal(record.identity, 'jwt:https://idp.test/#ada@example.com');
+      assert.equal(record.authMethod, 'jwt');
+      assert.equal(record.team, 'risk');
+      await expectApiError(ask(await jwt(idpKey), 'big-model'), 403, 'model_not_allowed');
+      await expectApiError(ask(await jwt(idpKey, {}, -120)), 401, 'token_expired');
+      await expectApiError(ask(await jwt(idpKey, { aud: 'someone-else' })), 401, 'invalid_token');
+      const stranger = await makeSigningKey('idp-1');
+      await expectApiError(ask(await jwt(stranger)), 401, 'invalid_token');
+      // The IdP rotates: a token signed by a new key id is accepted once the JWKS has it.
+      const next = await makeSigningKey('idp-2');
+      idp.keys = [idpKey.publicJwk, next.publicJwk];
+      await ask(await jwt(next));
+    });
+
+    test('mTLS: a verified client certificate maps to its consumer; without one, other credentials apply', async () => {
+      const withCert = await overTls(pki.client, 'sim-b');
+      assert.equal(withCert.status, 200, JSON.stringify(withCert.body));
+      const record = await gw.record(withCert.id);
+      assert.equal(record.identity, 'service:invoicer');
+      assert.equal(record.authMethod, 'mtls');
+      assert.match(String(record.credential), /^sha256:/);
+      assert.ok(CLIENT_SPIFFE_ID.startsWith('spiffe://prod/ns/billing/sa/'));
+      const denied = await overTls(pki.client, 'sim-a');
+      assert.equal(denied.status, 403);
+      assert.equal(denied.body.error.code, 'model_not_allowed');
+      const foreign = await overTls(pki.foreignClient, 'sim-b');
+      assert.equal(foreign.status, 401, 'a certificate from another CA is no credential');
+      assert.equal(foreign.body.error.code, 'missing_api_key');
     });
 
     test('consumers are managed at run time; a disabled one is refused', async () => {

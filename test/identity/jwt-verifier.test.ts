@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { SignJWT, exportJWK, exportSPKI, generateKeyPair, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
+import { JwksServer, makeSigningKey, type TestKey } from '../support/jwks.js';
 import { GatehouseError } from '../../src/errors/gatehouse-error.js';
 import { createJwtVerifier, jwtIssuerSchema, looksLikeJwt } from '../../src/identity/jwt-verifier.js';
 
@@ -10,18 +9,7 @@ const ISSUER = 'https://idp.example.test';
 const AUDIENCE = 'gatehouse';
 const T0 = 1_800_000_000_000; // a fixed "now" (ms); tokens are made relative to it
 
-interface TestKey {
-  readonly kid: string;
-  readonly alg: string;
-  readonly privateKey: CryptoKey;
-  readonly publicJwk: JWK;
-  readonly publicPem: string;
-}
-
-async function makeKey(kid: string, alg = 'RS256'): Promise<TestKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  return { kid, alg, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }, publicPem: await exportSPKI(publicKey) };
-}
+const makeKey = makeSigningKey;
 
 async function sign(key: TestKey, claims: JWTPayload = {}, header: { kid?: string | undefined } = { kid: key.kid }): Promise<string> {
   const iat = Math.floor(T0 / 1000);
@@ -32,27 +20,6 @@ async function sign(key: TestKey, claims: JWTPayload = {}, header: { kid?: strin
     .setIssuedAt(iat)
     .setExpirationTime(typeof claims.exp === 'number' ? claims.exp : iat + 300)
     .sign(key.privateKey);
-}
-
-/** A JWKS endpoint on 127.0.0.1 serving whatever `keys` holds now, counting its requests. */
-class JwksServer {
-  keys: JWK[] = [];
-  requests = 0;
-  private readonly server: Server = createServer((_req, res) => {
-    this.requests += 1;
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ keys: this.keys }));
-  });
-  url = '';
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/jwks.json`;
-    return this;
-  }
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
 }
 
 async function rejects(promise: Promise<unknown>, code: string, messagePart?: string): Promise<GatehouseError> {
