@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -243,6 +243,14 @@ describe('valid configurations', () => {
       assert.equal(runtime.resolveRoute('gpt-4o-mini')?.provider.name, 'openai', 'globs route');
       assert.equal(runtime.resolveRoute('claude-sonnet-4-5')?.provider.name, 'anthropic');
     } finally {
+      await runtime.close();
+    }
+  });
+
+  it('every file in examples/ loads and compiles', async () => {
+    const dir = fileURLToPath(new URL('../../examples/', import.meta.url));
+    for (const file of (await readdir(dir)).filter((f) => f.endsWith('.yaml'))) {
+      const runtime = new Runtime(await loadConfigFile(join(dir, file), {}));
       await runtime.close();
     }
   });
