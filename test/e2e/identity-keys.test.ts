@@ -176,7 +176,18 @@ policies:
 
       const revoked = await admin('POST', `/admin/keys/${rotated.json.id}/revoke`);
       assert.equal(revoked.json.status, 'revoked');
-      await expectApiError(ask(rotated.json.key), 401, 'api_key_revoked');
+      const refused = await ask(rotated.json.key).withResponse().catch((err: unknown) => err as InstanceType<typeof OpenAI.APIError>);
+      assert.ok(refused instanceof OpenAI.APIError);
+      assert.equal(refused.code, 'api_key_revoked');
+      const refusal = await gw.record(refused.requestID!);
+      assert.deepEqual((refusal.decisions as Record<string, unknown>[])[0], {
+        policy: 'identity',
+        phase: 'identify',
+        verdict: 'deny',
+        reason: 'api_key_revoked',
+        code: 'api_key_revoked',
+        enforced: true,
+      });
       await expectApiError(ask('gk-not-a-key-at-all-000000000000000000000000'), 401, 'invalid_api_key');
     });
 
@@ -280,3 +291,19 @@ policies:
     });
   });
 }
+
+test('a store that cannot be reached stops the start with a clear message', async () => {
+  await assert.rejects(
+    startTestGateway(`
+identity:
+  store: { type: postgres, url: "postgres://nobody:secret@127.0.0.1:1/none" }
+policies:
+  identity: {}
+`),
+    (err: unknown) => {
+      assert.match(String((err as Error).message), /identity\.store/);
+      assert.doesNotMatch(String((err as Error).message), /secret/, 'the password is never shown');
+      return true;
+    },
+  );
+});

@@ -39,7 +39,7 @@ const configSchema = z
 
 export type IdentityPolicyConfig = z.output<typeof configSchema>;
 
-/** A credential that was not ours to judge: the next method may accept it. */
+/** A refused credential: a deny verdict carrying the error the caller gets. */
 const deny = (error: GatehouseError, reason: string): Verdict => ({ action: 'deny', error, reason });
 
 /**
@@ -62,29 +62,40 @@ export const identityPolicy: PolicyModule<IdentityPolicyConfig> = {
       failMode: 'closed',
       hooks: {
         async identify(exchange) {
-          const service = requireService(services);
-          if (matchCertificate !== undefined) {
-            const cert = exchange.clientCertificate;
-            const consumer = cert === undefined ? undefined : matchCertificate(cert);
-            if (consumer !== undefined) {
-              const identity = await service.identityOfConsumer(consumer, { method: 'mtls', rule: `mtls:${consumer}`, credential: `sha256:${cert!.fingerprint256}` });
-              if (identity === undefined) return deny(new GatehouseError('invalid_client_certificate', `The certificate maps to "${consumer}", which is not an active consumer.`), 'unknown consumer');
-              exchange.identity = identity;
-              return { action: 'allow', reason: identity.rule };
-            }
-            if (config.mtls!.required) {
-              return deny(new GatehouseError('invalid_client_certificate'), cert === undefined ? 'no verified client certificate' : 'no rule matches the certificate');
-            }
+          try {
+            return await identify(exchange);
+          } catch (err) {
+            // A refused credential (expired, revoked, bad token) is a deny, recorded as such; only
+            // the policy's own failures (its store or an IdP unreachable) are policy errors.
+            if (err instanceof GatehouseError && err.fault === 'caller') return deny(err, err.code);
+            throw err;
           }
-          const credential = presentedKey(exchange);
-          if (credential === undefined) return deny(new GatehouseError('missing_api_key'), 'no credential presented');
-          if (looksLikeJwt(credential)) return identifyToken(exchange, credential, service, agentTokens, jwt);
-          if (!config.keys || !credential.startsWith(KEY_PREFIX)) return deny(new GatehouseError('invalid_api_key'), 'not a gateway key or a token');
-          exchange.identity = await service.authenticateKey(credential);
-          return { action: 'allow', reason: exchange.identity.rule };
         },
       },
     };
+
+    async function identify(exchange: Exchange): Promise<Verdict> {
+      const service = requireService(services);
+      if (matchCertificate !== undefined) {
+        const cert = exchange.clientCertificate;
+        const consumer = cert === undefined ? undefined : matchCertificate(cert);
+        if (consumer !== undefined) {
+          const identity = await service.identityOfConsumer(consumer, { method: 'mtls', rule: `mtls:${consumer}`, credential: `sha256:${cert!.fingerprint256}` });
+          if (identity === undefined) return deny(new GatehouseError('invalid_client_certificate', `The certificate maps to "${consumer}", which is not an active consumer.`), 'unknown consumer');
+          exchange.identity = identity;
+          return { action: 'allow', reason: identity.rule };
+        }
+        if (config.mtls!.required) {
+          return deny(new GatehouseError('invalid_client_certificate'), cert === undefined ? 'no verified client certificate' : 'no rule matches the certificate');
+        }
+      }
+      const credential = presentedKey(exchange);
+      if (credential === undefined) return deny(new GatehouseError('missing_api_key'), 'no credential presented');
+      if (looksLikeJwt(credential)) return identifyToken(exchange, credential, service, agentTokens, jwt);
+      if (!config.keys || !credential.startsWith(KEY_PREFIX)) return deny(new GatehouseError('invalid_api_key'), 'not a gateway key or a token');
+      exchange.identity = await service.authenticateKey(credential);
+      return { action: 'allow', reason: exchange.identity.rule };
+    }
   },
 };
 
