@@ -1,8 +1,11 @@
 import pg from 'pg';
 import { GatehouseError } from '../errors/gatehouse-error.js';
-import type { ApiKeyPatch, ApiKeyRecord, Consumer, ConsumerInput, SigningKey, Team, TeamInput } from '../identity/model.js';
+import type { ApiKeyPatch, ApiKeyRecord, ConsumerInput, SigningKey, TeamInput } from '../identity/model.js';
 import type { IdentityStore } from './identity-store.js';
 import { migratePostgresIdentity, quoteIdent } from './identity-migrations.js';
+import { KEY_PATCH_COLUMNS, rowMappers, type Row } from './identity-rows.js';
+
+const fromRow = rowMappers({ json: <T>(v: unknown): T => v as T, bool: (v) => v === true });
 
 export interface PostgresIdentityStoreOptions {
   /** postgres://user:password@host:port/database — the password never appears in errors. */
@@ -16,15 +19,7 @@ export interface PostgresIdentityStoreOptions {
   readonly now?: () => number;
 }
 
-type Row = Record<string, unknown>;
 
-const KEY_PATCH_COLUMNS = {
-  expiresAt: 'expires_at',
-  revokedAt: 'revoked_at',
-  graceUntil: 'grace_until',
-  replacedBy: 'replaced_by',
-  lastUsedAt: 'last_used_at',
-} as const satisfies Record<keyof ApiKeyPatch, string>;
 
 /** Socket-level failures: the database is not there (or went away), as opposed to a query it refused. */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
@@ -64,7 +59,7 @@ export function openPostgresIdentityStore(options: PostgresIdentityStoreOptions)
 
   const getKey = async (id: string): Promise<ApiKeyRecord | undefined> => {
     const row = await one('getKey', `SELECT * FROM ${s}.api_keys WHERE id = $1`, [id]);
-    return row === undefined ? undefined : keyFromRow(row);
+    return row === undefined ? undefined : fromRow.key(row);
   };
 
   return {
@@ -88,13 +83,13 @@ export function openPostgresIdentityStore(options: PostgresIdentityStoreOptions)
          RETURNING *`,
         [team.name, JSON.stringify(team.grants), JSON.stringify(team.limits), JSON.stringify(team.metadata), team.source, now()],
       );
-      return teamFromRow(row as Row);
+      return fromRow.team(row as Row);
     },
     getTeam: async (name) => {
       const row = await one('getTeam', `SELECT * FROM ${s}.teams WHERE name = $1`, [name]);
-      return row === undefined ? undefined : teamFromRow(row);
+      return row === undefined ? undefined : fromRow.team(row);
     },
-    listTeams: async () => (await query('listTeams', `SELECT * FROM ${s}.teams ORDER BY name COLLATE "C"`)).map(teamFromRow),
+    listTeams: async () => (await query('listTeams', `SELECT * FROM ${s}.teams ORDER BY name COLLATE "C"`)).map(fromRow.team),
     deleteTeam: async (name) => (await query('deleteTeam', `DELETE FROM ${s}.teams WHERE name = $1 RETURNING name`, [name])).length > 0,
 
     upsertConsumer: async (c: ConsumerInput) => {
@@ -121,11 +116,11 @@ export function openPostgresIdentityStore(options: PostgresIdentityStoreOptions)
           now(),
         ],
       );
-      return consumerFromRow(row as Row);
+      return fromRow.consumer(row as Row);
     },
     getConsumer: async (name) => {
       const row = await one('getConsumer', `SELECT * FROM ${s}.consumers WHERE name = $1`, [name]);
-      return row === undefined ? undefined : consumerFromRow(row);
+      return row === undefined ? undefined : fromRow.consumer(row);
     },
     listConsumers: async (filter = {}) => {
       const conditions: string[] = [];
@@ -133,7 +128,7 @@ export function openPostgresIdentityStore(options: PostgresIdentityStoreOptions)
       if (filter.kind !== undefined) conditions.push(`kind = $${params.push(filter.kind)}`);
       if (filter.team !== undefined) conditions.push(`team = $${params.push(filter.team)}`);
       const whereSql = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-      return (await query('listConsumers', `SELECT * FROM ${s}.consumers ${whereSql} ORDER BY name COLLATE "C"`, params)).map(consumerFromRow);
+      return (await query('listConsumers', `SELECT * FROM ${s}.consumers ${whereSql} ORDER BY name COLLATE "C"`, params)).map(fromRow.consumer);
     },
     // One statement, so the keys and the consumer go together without an explicit transaction.
     deleteConsumer: async (name) =>
@@ -170,7 +165,7 @@ export function openPostgresIdentityStore(options: PostgresIdentityStoreOptions)
     },
     findKeyByHash: async (hash) => {
       const row = await one('findKeyByHash', `SELECT * FROM ${s}.api_keys WHERE hash = $1`, [hash]);
-      return row === undefined ? undefined : keyFromRow(row);
+      return row === undefined ? undefined : fromRow.key(row);
     },
     getKey,
     listKeys: async (filter = {}) => {
@@ -178,7 +173,7 @@ export function openPostgresIdentityStore(options: PostgresIdentityStoreOptions)
         filter.consumer === undefined
           ? await query('listKeys', `SELECT * FROM ${s}.api_keys ORDER BY created_at DESC, seq DESC`)
           : await query('listKeys', `SELECT * FROM ${s}.api_keys WHERE consumer = $1 ORDER BY created_at DESC, seq DESC`, [filter.consumer]);
-      return rows.map(keyFromRow);
+      return rows.map(fromRow.key);
     },
     updateKey: async (id, patch) => {
       // A field given as undefined counts as not given, so spreading optional inputs never clears.
@@ -187,7 +182,7 @@ export function openPostgresIdentityStore(options: PostgresIdentityStoreOptions)
       const params: unknown[] = [id];
       const sets = fields.map((f) => `${KEY_PATCH_COLUMNS[f]} = $${params.push(patch[f])}`).join(', ');
       const row = await one('updateKey', `UPDATE ${s}.api_keys SET ${sets} WHERE id = $1 RETURNING *`, params);
-      return row === undefined ? undefined : keyFromRow(row);
+      return row === undefined ? undefined : fromRow.key(row);
     },
 
     insertSigningKey: async (key: SigningKey) => {
@@ -198,7 +193,7 @@ export function openPostgresIdentityStore(options: PostgresIdentityStoreOptions)
       );
     },
     listSigningKeys: async () =>
-      (await query('listSigningKeys', `SELECT * FROM ${s}.signing_keys ORDER BY created_at DESC, seq DESC`)).map(signingKeyFromRow),
+      (await query('listSigningKeys', `SELECT * FROM ${s}.signing_keys ORDER BY created_at DESC, seq DESC`)).map(fromRow.signingKey),
     retireSigningKey: async (kid, at) => {
       await query('retireSigningKey', `UPDATE ${s}.signing_keys SET retired_at = $2 WHERE kid = $1`, [kid, at]);
     },
@@ -250,69 +245,3 @@ function isUnreachable(code: string, message: string): boolean {
   return /timeout exceeded when trying to connect|Connection terminated|connect ETIMEDOUT/i.test(message);
 }
 
-const optNumber = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
-const optString = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
-
-/** Unset optional fields are absent, not present-and-undefined, so records compare equal to what was written. */
-function compact<T extends object>(record: T): T {
-  for (const k of Object.keys(record) as (keyof T)[]) if (record[k] === undefined) delete record[k];
-  return record;
-}
-
-// jsonb columns arrive parsed; BIGINT columns arrive as strings (pg's default, to avoid silent
-// precision loss) and are converted back: ms timestamps stay far below 2^53.
-function teamFromRow(r: Row): Team {
-  return {
-    name: String(r.name),
-    grants: r.grants as Team['grants'],
-    limits: r.limits as Team['limits'],
-    metadata: r.metadata as Team['metadata'],
-    source: r.source as Team['source'],
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  };
-}
-
-function consumerFromRow(r: Row): Consumer {
-  return compact({
-    name: String(r.name),
-    kind: r.kind as Consumer['kind'],
-    team: optString(r.team),
-    grants: r.grants as Consumer['grants'],
-    limits: r.limits as Consumer['limits'],
-    metadata: r.metadata as Consumer['metadata'],
-    scopes: r.scopes as Consumer['scopes'],
-    disabled: r.disabled === true,
-    source: r.source as Consumer['source'],
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  });
-}
-
-function keyFromRow(r: Row): ApiKeyRecord {
-  return compact({
-    id: String(r.id),
-    consumer: String(r.consumer),
-    hash: String(r.hash),
-    prefix: String(r.prefix),
-    name: optString(r.name),
-    grants: r.grants as ApiKeyRecord['grants'],
-    createdAt: Number(r.created_at),
-    expiresAt: optNumber(r.expires_at),
-    revokedAt: optNumber(r.revoked_at),
-    graceUntil: optNumber(r.grace_until),
-    replacedBy: optString(r.replaced_by),
-    lastUsedAt: optNumber(r.last_used_at),
-  });
-}
-
-function signingKeyFromRow(r: Row): SigningKey {
-  return compact({
-    kid: String(r.kid),
-    alg: r.alg as SigningKey['alg'],
-    privateJwk: String(r.private_jwk),
-    publicJwk: String(r.public_jwk),
-    createdAt: Number(r.created_at),
-    retiredAt: optNumber(r.retired_at),
-  });
-}

@@ -5,6 +5,9 @@ import { GatehouseError } from '../errors/gatehouse-error.js';
 import type { ApiKeyPatch, ApiKeyRecord, Consumer, ConsumerInput, SigningKey, Team, TeamInput } from '../identity/model.js';
 import type { IdentityStore } from './identity-store.js';
 import { migrateSqliteIdentity } from './identity-migrations.js';
+import { KEY_PATCH_COLUMNS, rowMappers, type Row } from './identity-rows.js';
+
+const fromRow = rowMappers({ json: <T>(v: unknown): T => JSON.parse(String(v)) as T, bool: (v) => v === 1 });
 
 export interface SqliteIdentityStoreOptions {
   /** The clock for createdAt/updatedAt; tests inject one. */
@@ -13,16 +16,7 @@ export interface SqliteIdentityStoreOptions {
   readonly busyTimeoutMs?: number;
 }
 
-type Row = Record<string, unknown>;
 
-/** ApiKeyPatch field → column; the only names that ever reach the UPDATE statement. */
-const KEY_PATCH_COLUMNS = {
-  expiresAt: 'expires_at',
-  revokedAt: 'revoked_at',
-  graceUntil: 'grace_until',
-  replacedBy: 'replaced_by',
-  lastUsedAt: 'last_used_at',
-} as const satisfies Record<keyof ApiKeyPatch, string>;
 
 /**
  * The embedded identity store: one SQLite file (or ':memory:'). better-sqlite3 is synchronous;
@@ -44,15 +38,15 @@ export function openSqliteIdentityStore(path: string, options: SqliteIdentitySto
 
   const getTeam = (name: string): Team | undefined => {
     const row = stmt('SELECT * FROM teams WHERE name = ?').get(name) as Row | undefined;
-    return row === undefined ? undefined : teamFromRow(row);
+    return row === undefined ? undefined : fromRow.team(row);
   };
   const getConsumer = (name: string): Consumer | undefined => {
     const row = stmt('SELECT * FROM consumers WHERE name = ?').get(name) as Row | undefined;
-    return row === undefined ? undefined : consumerFromRow(row);
+    return row === undefined ? undefined : fromRow.consumer(row);
   };
   const getKey = (id: string): ApiKeyRecord | undefined => {
     const row = stmt('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
-    return row === undefined ? undefined : keyFromRow(row);
+    return row === undefined ? undefined : fromRow.key(row);
   };
   const deleteConsumer = db.transaction((name: string): boolean => {
     stmt('DELETE FROM api_keys WHERE consumer = ?').run(name);
@@ -88,10 +82,10 @@ export function openSqliteIdentityStore(path: string, options: SqliteIdentitySto
           source: team.source,
           t,
         }) as Row;
-        return teamFromRow(row);
+        return fromRow.team(row);
       }),
     getTeam: (name) => guard('getTeam', () => getTeam(name)),
-    listTeams: () => guard('listTeams', () => (stmt('SELECT * FROM teams ORDER BY name').all() as Row[]).map(teamFromRow)),
+    listTeams: () => guard('listTeams', () => (stmt('SELECT * FROM teams ORDER BY name').all() as Row[]).map(fromRow.team)),
     deleteTeam: (name) => guard('deleteTeam', () => stmt('DELETE FROM teams WHERE name = ?').run(name).changes > 0),
 
     upsertConsumer: (c: ConsumerInput) =>
@@ -116,7 +110,7 @@ export function openSqliteIdentityStore(path: string, options: SqliteIdentitySto
           source: c.source,
           t,
         }) as Row;
-        return consumerFromRow(row);
+        return fromRow.consumer(row);
       }),
     getConsumer: (name) => guard('getConsumer', () => getConsumer(name)),
     listConsumers: (filter = {}) =>
@@ -126,7 +120,7 @@ export function openSqliteIdentityStore(path: string, options: SqliteIdentitySto
         const params: Row = {};
         if (filter.kind !== undefined) params.kind = filter.kind;
         if (filter.team !== undefined) params.team = filter.team;
-        return (stmt(sql).all(params) as Row[]).map(consumerFromRow);
+        return (stmt(sql).all(params) as Row[]).map(fromRow.consumer);
       }),
     deleteConsumer: (name) => guard('deleteConsumer', () => deleteConsumer(name)),
 
@@ -153,7 +147,7 @@ export function openSqliteIdentityStore(path: string, options: SqliteIdentitySto
     findKeyByHash: (hash) =>
       guard('findKeyByHash', () => {
         const row = stmt('SELECT * FROM api_keys WHERE hash = ?').get(hash) as Row | undefined;
-        return row === undefined ? undefined : keyFromRow(row);
+        return row === undefined ? undefined : fromRow.key(row);
       }),
     getKey: (id) => guard('getKey', () => getKey(id)),
     listKeys: (filter = {}) =>
@@ -164,7 +158,7 @@ export function openSqliteIdentityStore(path: string, options: SqliteIdentitySto
             ? stmt('SELECT * FROM api_keys ORDER BY created_at DESC, seq DESC').all()
             : stmt('SELECT * FROM api_keys WHERE consumer = ? ORDER BY created_at DESC, seq DESC').all(filter.consumer)
         ) as Row[];
-        return rows.map(keyFromRow);
+        return rows.map(fromRow.key);
       }),
     updateKey: (id, patch) =>
       guard('updateKey', () => {
@@ -175,7 +169,7 @@ export function openSqliteIdentityStore(path: string, options: SqliteIdentitySto
         const params: Row = { id };
         for (const f of fields) params[f] = patch[f];
         const row = stmt(`UPDATE api_keys SET ${sets} WHERE id = @id RETURNING *`).get(params) as Row | undefined;
-        return row === undefined ? undefined : keyFromRow(row);
+        return row === undefined ? undefined : fromRow.key(row);
       }),
 
     insertSigningKey: (key: SigningKey) =>
@@ -185,7 +179,7 @@ export function openSqliteIdentityStore(path: string, options: SqliteIdentitySto
       }),
     listSigningKeys: () =>
       guard('listSigningKeys', () =>
-        (stmt('SELECT * FROM signing_keys ORDER BY created_at DESC, seq DESC').all() as Row[]).map(signingKeyFromRow),
+        (stmt('SELECT * FROM signing_keys ORDER BY created_at DESC, seq DESC').all() as Row[]).map(fromRow.signingKey),
       ),
     retireSigningKey: (kid, at) =>
       guard('retireSigningKey', () => {
@@ -227,68 +221,3 @@ function toStoreError(err: unknown, what: string, path: string): GatehouseError 
   return new GatehouseError('store_unavailable', `The SQLite identity store at ${path} failed (${what}): ${detail}`, { cause: err });
 }
 
-const json = <T>(v: unknown): T => JSON.parse(String(v)) as T;
-const optNumber = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
-const optString = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
-
-/** Unset optional fields are absent, not present-and-undefined, so records compare equal to what was written. */
-function compact<T extends object>(record: T): T {
-  for (const k of Object.keys(record) as (keyof T)[]) if (record[k] === undefined) delete record[k];
-  return record;
-}
-
-function teamFromRow(r: Row): Team {
-  return {
-    name: String(r.name),
-    grants: json(r.grants),
-    limits: json(r.limits),
-    metadata: json(r.metadata),
-    source: r.source as Team['source'],
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  };
-}
-
-function consumerFromRow(r: Row): Consumer {
-  return compact({
-    name: String(r.name),
-    kind: r.kind as Consumer['kind'],
-    team: optString(r.team),
-    grants: json(r.grants),
-    limits: json(r.limits),
-    metadata: json(r.metadata),
-    scopes: json(r.scopes),
-    disabled: r.disabled === 1,
-    source: r.source as Consumer['source'],
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  });
-}
-
-function keyFromRow(r: Row): ApiKeyRecord {
-  return compact({
-    id: String(r.id),
-    consumer: String(r.consumer),
-    hash: String(r.hash),
-    prefix: String(r.prefix),
-    name: optString(r.name),
-    grants: json(r.grants),
-    createdAt: Number(r.created_at),
-    expiresAt: optNumber(r.expires_at),
-    revokedAt: optNumber(r.revoked_at),
-    graceUntil: optNumber(r.grace_until),
-    replacedBy: optString(r.replaced_by),
-    lastUsedAt: optNumber(r.last_used_at),
-  });
-}
-
-function signingKeyFromRow(r: Row): SigningKey {
-  return compact({
-    kid: String(r.kid),
-    alg: r.alg as SigningKey['alg'],
-    privateJwk: String(r.private_jwk),
-    publicJwk: String(r.public_jwk),
-    createdAt: Number(r.created_at),
-    retiredAt: optNumber(r.retired_at),
-  });
-}
