@@ -9,10 +9,10 @@
  * replica agrees), so it converges on one signing key.
  */
 import { randomUUID } from 'node:crypto';
-import { SignJWT, calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { GatehouseError } from '../errors/gatehouse-error.js';
 import type { IdentityStore } from '../state/identity-store.js';
-import { invalidToken, looksLikeJwt, verifyJwtWith, type KeyCandidates, type TokenVerifier, type VerificationRules } from './jwt-verifier.js';
+import { invalidToken, issuerOf, verifyJwtWith, type KeyCandidates, type TokenVerifier, type VerificationRules } from './jwt-verifier.js';
 import type { Consumer, SigningKey } from './model.js';
 
 export interface AgentTokenServiceOptions {
@@ -120,15 +120,8 @@ export function createAgentTokenService(store: IdentityStore, options: AgentToke
   };
   const verifier: TokenVerifier = {
     async verify(token) {
-      if (!looksLikeJwt(token)) throw invalidToken('not a JWT');
       // Checked before any key lookup, so a foreign token never causes a reload from the store.
-      let iss: unknown;
-      try {
-        iss = decodeJwt(token).iss;
-      } catch {
-        throw invalidToken('malformed token');
-      }
-      if (iss !== options.issuer) throw invalidToken('unknown issuer');
+      if (issuerOf(token) !== options.issuer) throw invalidToken('unknown issuer');
       const verified = await verifyJwtWith(token, rules, verifierState.candidates, now());
       if (verified.claims.gh_kind !== 'agent') throw invalidToken('not an agent token');
       return verified;

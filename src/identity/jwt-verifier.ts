@@ -189,14 +189,8 @@ export function createJwtVerifier(issuers: readonly JwtIssuerConfig[], options: 
   }
   return {
     async verify(token) {
-      if (!looksLikeJwt(token)) throw invalidToken('not a JWT');
-      let iss: unknown;
-      try {
-        iss = decodeJwt(token).iss;
-      } catch {
-        throw invalidToken('malformed token');
-      }
-      const entry = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
+      const iss = issuerOf(token);
+      const entry = byIssuer.get(iss);
       if (entry === undefined) throw invalidToken('unknown issuer');
       return verifyJwtWith(token, entry.rules, entry.keys, now());
     },
@@ -384,4 +378,20 @@ function fitsAlgorithm(jwk: JWK, alg: string): boolean {
   if (alg === 'ES512') return jwk.kty === 'EC' && jwk.crv === 'P-521';
   if (alg === 'EdDSA' || alg === 'Ed25519') return jwk.kty === 'OKP' && jwk.crv === 'Ed25519';
   return false;
+}
+
+/**
+ * The `iss` of a token, read WITHOUT verifying it: only to choose which verifier checks it.
+ * A token that is not a JWT, or has no string `iss`, is invalid_token.
+ */
+export function issuerOf(token: string): string {
+  if (!looksLikeJwt(token)) throw invalidToken('not a JWT');
+  let iss: unknown;
+  try {
+    iss = decodeJwt(token).iss;
+  } catch {
+    throw invalidToken('malformed token');
+  }
+  if (typeof iss !== 'string') throw invalidToken('unknown issuer');
+  return iss;
 }

@@ -6,7 +6,7 @@ import type { PolicyModule, Verdict } from '../../pipeline/policy.js';
 import type { GatewayServices, TokenVerifier } from '../../config/services.js';
 import { certificateRuleSchema, compileCertificateRules } from '../../identity/client-certificate.js';
 import type { IdentityService } from '../../identity/identity-service.js';
-import { createJwtVerifier, jwtIssuerSchema, looksLikeJwt, type VerifiedToken } from '../../identity/jwt-verifier.js';
+import { createJwtVerifier, issuerOf, jwtIssuerSchema, looksLikeJwt, type VerifiedToken } from '../../identity/jwt-verifier.js';
 import { KEY_PREFIX } from '../../identity/key-secrets.js';
 import { presentedKey } from '../api-keys/index.js';
 import { enforceField } from '../common-schema.js';
@@ -115,7 +115,7 @@ async function identifyToken(
 ): Promise<Verdict> {
   let verified: VerifiedToken;
   let method: 'agent-token' | 'jwt';
-  const issuer = unverifiedIssuer(token);
+  const issuer = issuerOf(token);
   if (agentTokens !== undefined && issuer === agentTokens.issuer) {
     verified = await agentTokens.verify(token);
     method = 'agent-token';
@@ -129,14 +129,4 @@ async function identifyToken(
   if (identity === undefined) return deny(new GatehouseError('invalid_token', 'The token’s subject is not an active identity.'), 'unknown or disabled subject');
   exchange.identity = identity;
   return { action: 'allow', reason: identity.rule };
-}
-
-/** The `iss` claim read without verification, only to choose the verifier. */
-function unverifiedIssuer(token: string): string | undefined {
-  try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
-    return typeof payload.iss === 'string' ? payload.iss : undefined;
-  } catch {
-    return undefined;
-  }
 }
