@@ -20,7 +20,7 @@ export const SCENARIOS = [
     target: 'gatehouse',
     config: 'gatehouse-production.yaml',
     headers: { authorization: 'Bearer gk-bench' },
-    what: 'Gatehouse, production set (today: api-keys)',
+    what: 'Gatehouse, production set (today: identity — virtual keys from the store)',
   },
   {
     name: 'portkey',

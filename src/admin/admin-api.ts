@@ -33,7 +33,7 @@ const createKeyBody = z
   .strict();
 const rotateBody = z.object({ grace: durationSeconds.optional() }).strict();
 const tokenBody = z.object({ ttl: durationSeconds.optional() }).strict();
-const consumerBody = consumerSchema.omit({ name: true });
+const consumerBody = consumerSchema.omit({ name: true, keys: true });
 const teamBody = teamSchema.omit({ name: true });
 
 type Reply = { status: number; body: unknown };

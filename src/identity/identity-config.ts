@@ -39,6 +39,18 @@ export const teamSchema = z
   .object({ name: principalName.describe('Unique team name.'), ...grantsFields, limits: limitsSchema, metadata: metadataSchema })
   .strict();
 
+/** A key declared in the file, by the SHA-256 of its secret (the secret itself never in the file). */
+const declaredKeySchema = z
+  .object({
+    sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters')
+      .describe('SHA-256 of the key (hex), e.g. `printf %s "$KEY" | sha256sum`. The key must start with gk-.'),
+    name: z.string().min(1).optional().describe('A label for the key.'),
+    models: z.array(z.string().min(1)).optional().describe('Narrows the consumer’s models for this key.'),
+  })
+  .strict();
+
 export const consumerSchema = z
   .object({
     name: principalName.describe('Unique name of the person, service or agent.'),
@@ -49,6 +61,10 @@ export const consumerSchema = z
     limits: limitsSchema,
     metadata: metadataSchema,
     disabled: z.boolean().default(false).describe('A disabled consumer’s keys and tokens are refused.'),
+    keys: z
+      .array(declaredKeySchema)
+      .default([])
+      .describe('Keys provisioned from the file (GitOps): written to the store at start and reload; one removed from the file is revoked.'),
   })
   .strict();
 

@@ -92,5 +92,30 @@ async function syncDeclared(store: IdentityStore, identity: IdentityService, con
   for (const c of await store.listConsumers()) {
     if (c.source === 'config' && !declared.has(c.name) && !c.disabled) await store.upsertConsumer({ ...c, disabled: true });
   }
+  await syncDeclaredKeys(store, config);
   identity.forgetAll();
+}
+
+/** Ids of keys declared in the file: derived from the hash, so each sync finds its own. */
+const DECLARED_KEY_ID = 'key_cfg_';
+
+/** Declared keys are inserted once; a declared key no longer in the file is revoked. */
+async function syncDeclaredKeys(store: IdentityStore, config: IdentityConfig): Promise<void> {
+  const wanted = new Set<string>();
+  for (const c of config.consumers) {
+    for (const k of c.keys) {
+      const hash = k.sha256.toLowerCase();
+      const id = `${DECLARED_KEY_ID}${hash.slice(0, 24)}`;
+      wanted.add(id);
+      const existing = await store.findKeyByHash(hash);
+      if (existing !== undefined) {
+        if (existing.consumer !== c.name) throw new Error(`identity.consumers: a key of "${c.name}" is already a key of "${existing.consumer}"`);
+        continue;
+      }
+      await store.insertKey({ id, consumer: c.name, hash, prefix: 'gk-(file)', name: k.name, grants: k.models === undefined ? {} : { models: k.models }, createdAt: Date.now() });
+    }
+  }
+  for (const key of await store.listKeys()) {
+    if (key.id.startsWith(DECLARED_KEY_ID) && !wanted.has(key.id) && key.revokedAt === undefined) await store.updateKey(key.id, { revokedAt: Date.now() });
+  }
 }

@@ -1,6 +1,7 @@
 // Virtual keys, teams, agents and the admin API end to end, through the official openai SDK — on
 // a SQLite file and on PostgreSQL, with the same assertions.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,8 @@ import { JwksServer, makeSigningKey, type TestKey } from '../support/jwks.js';
 import { CLIENT_SPIFFE_ID, createTestPki, type IssuedCertificate, type TestPki } from '../support/certificates.js';
 
 const ADMIN = 'adm-test-secret';
+const DECLARED_KEY = 'gk-declared0000000000000000000000000000000';
+const DECLARED_SHA = createHash('sha256').update(DECLARED_KEY).digest('hex');
 const pg = await postgresAvailability();
 
 interface StoreCase {
@@ -81,6 +84,7 @@ identity:
   consumers:
     - { name: triage-bot, kind: agent, team: risk, scopes: [tickets.read], models: [sim-a] }
     - { name: invoicer, kind: service, models: [sim-b] }
+    - { name: ci-bot, kind: service, keys: [{ sha256: ${DECLARED_SHA}, name: ci }] }
 policies:
   identity:
     jwt:
@@ -278,6 +282,17 @@ policies:
       const foreign = await overTls(pki.foreignClient, 'sim-b');
       assert.equal(foreign.status, 401, 'a certificate from another CA is no credential');
       assert.equal(foreign.body.error.code, 'missing_api_key');
+    });
+
+    test('a key declared in the file (by its hash) works; removed from the file, it is revoked on reload', async () => {
+      const { response } = await ask(DECLARED_KEY).withResponse();
+      assert.equal((await gw.record(response.headers.get('x-request-id')!)).identity, 'service:ci-bot');
+      const original = await readFile(gw.configPath, 'utf8');
+      await gw.writeConfig(original.replace(/keys: \[\{ sha256: [0-9a-f]+, name: ci \}\]/, 'keys: []'));
+      assert.equal((await gw.reload()).ok, true);
+      await expectApiError(ask(DECLARED_KEY), 401, 'api_key_revoked');
+      await gw.writeConfig(original);
+      assert.equal((await gw.reload()).ok, true);
     });
 
     test('consumers are managed at run time; a disabled one is refused', async () => {
