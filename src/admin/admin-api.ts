@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { formatPath } from '../config/load.js';
 import { GatehouseError, toGatehouseError } from '../errors/gatehouse-error.js';
 import { renderOpenAIError } from '../llm/formats/openai-errors.js';
-import { consumerSchema, durationSeconds, teamSchema } from '../identity/identity-config.js';
+import { consumerSchema, durationSeconds, principalName, teamSchema } from '../identity/identity-config.js';
 import type { IdentityService } from '../identity/identity-service.js';
 import type { AgentTokenService } from '../identity/open-services.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -23,8 +23,8 @@ const MAX_ADMIN_BODY = 1024 * 1024;
 
 const createKeyBody = z
   .object({
-    consumer: z.string().min(1),
-    team: z.string().min(1).optional(),
+    consumer: principalName,
+    team: principalName.optional(),
     kind: z.enum(['consumer', 'service', 'agent']).optional(),
     name: z.string().min(1).optional(),
     models: z.array(z.string().min(1)).optional(),
@@ -49,7 +49,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
     authorize(req, ctx.token());
     const identity = ctx.identity();
     if (identity === undefined) throw new GatehouseError('store_unavailable', 'The admin API needs the `identity` section (the store) in the configuration.');
-    reply = await route(req, path.split('/').slice(2).map(decodeURIComponent), identity, ctx);
+    reply = await route(req, pathParts(path), identity, ctx);
   } catch (err) {
     const error = toGatehouseError(err);
     if (error.fault === 'gateway') ctx.logger.error({ requestId, err: String(error.cause ?? error) }, 'admin API failed');
@@ -89,6 +89,24 @@ async function body<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
     throw new GatehouseError('invalid_request', `Invalid request: ${path === '' ? '' : `${path}: `}${issue.message}`, { param: path || undefined });
   }
   return result.data;
+}
+
+/** /admin/a/b/c → [a, b, c], decoded; a malformed escape or a path deeper than any route is refused. */
+function pathParts(path: string): string[] {
+  const parts = path.split('/').slice(2);
+  if (parts.length > 3 || parts.some((p) => p === '')) throw new GatehouseError('route_not_found', `No admin route ${path}.`);
+  try {
+    return parts.map(decodeURIComponent);
+  } catch {
+    throw new GatehouseError('invalid_request', `The path ${path} is not valid percent-encoding.`);
+  }
+}
+
+/** A consumer, agent or team name from the path, held to the same rule as in the file. */
+function nameFrom(id: string): string {
+  const result = principalName.safeParse(id);
+  if (!result.success) throw new GatehouseError('invalid_request', `Invalid name "${id.slice(0, 64)}": ${result.error.issues[0]!.message}.`, { param: 'name' });
+  return id;
 }
 
 function notFound(what: string): GatehouseError {
@@ -132,6 +150,7 @@ async function route(req: IncomingMessage, parts: string[], identity: IdentitySe
 
   if (collection === 'consumers' || collection === 'agents') {
     const agents = collection === 'agents';
+    if (id !== undefined) nameFrom(id);
     if (id === undefined) {
       if (method !== 'GET') throw methodNotAllowed(req, 'GET');
       const list = await store.listConsumers({ kind: agents ? 'agent' : ((query.get('kind') ?? undefined) as 'consumer' | undefined), team: query.get('team') ?? undefined });
@@ -160,6 +179,9 @@ async function route(req: IncomingMessage, parts: string[], identity: IdentitySe
     }
     if (method !== 'PUT') throw methodNotAllowed(req, 'GET, PUT or DELETE');
     const b = await body(req, consumerBody);
+    if (b.team !== undefined && (await store.getTeam(b.team)) === undefined) {
+      throw new GatehouseError('invalid_request', `No team "${b.team}": create it first (PUT /admin/teams/${b.team}).`, { param: 'team' });
+    }
     const { models, mcpServers, mcpTools, routes, ...rest } = b;
     const saved = await store.upsertConsumer({ ...rest, kind: agents ? 'agent' : rest.kind, name: id, grants: { models, mcpServers, mcpTools, routes }, source: 'api' });
     identity.forgetAll();
@@ -167,6 +189,8 @@ async function route(req: IncomingMessage, parts: string[], identity: IdentitySe
   }
 
   if (collection === 'teams') {
+    if (action !== undefined) throw new GatehouseError('route_not_found', `No admin route /admin/${parts.join('/')}.`);
+    if (id !== undefined) nameFrom(id);
     if (id === undefined) {
       if (method !== 'GET') throw methodNotAllowed(req, 'GET');
       return { status: 200, body: { data: (await store.listTeams()).map(teamView) } };
@@ -178,6 +202,10 @@ async function route(req: IncomingMessage, parts: string[], identity: IdentitySe
     }
     if (existing?.source === 'config') throw new GatehouseError('invalid_request', `Team "${id}" is declared in the configuration file; change it there.`);
     if (method === 'DELETE') {
+      const members = await store.listConsumers({ team: id });
+      if (members.length > 0) {
+        throw new GatehouseError('invalid_request', `Team "${id}" still has ${members.length} member(s); move or delete them first.`);
+      }
       if (!(await store.deleteTeam(id))) throw notFound(`team "${id}"`);
       identity.forgetAll();
       return { status: 200, body: { name: id, deleted: true } };
@@ -189,7 +217,7 @@ async function route(req: IncomingMessage, parts: string[], identity: IdentitySe
     return { status: existing === undefined ? 201 : 200, body: teamView(saved) };
   }
 
-  if (collection === 'signing-keys' && id === 'rotate') {
+  if (collection === 'signing-keys' && id === 'rotate' && action === undefined) {
     if (method !== 'POST') throw methodNotAllowed(req, 'POST');
     const service = ctx.agentTokens();
     if (service === undefined) throw notFound('agent token service');

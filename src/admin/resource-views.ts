@@ -1,6 +1,11 @@
 import type { ApiKeyRecord, Consumer, Team } from '../identity/model.js';
 
-const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+/** A stored time as ISO 8601; a value no date can show (a row written by an older version) as null. */
+const iso = (ms: number | undefined): string | null => {
+  if (ms === undefined) return null;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+};
 
 /** Where a key stands now: what a list shows and what a request with it would get. */
 export function keyStatus(key: ApiKeyRecord, now: number): 'active' | 'rotating' | 'revoked' | 'expired' | 'rotated' {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfigFile } from '../config/load.js';
 import { GatehouseError } from '../errors/gatehouse-error.js';
 import { keyView } from '../admin/resource-views.js';
@@ -8,7 +8,7 @@ import { openGatewayServices, type OpenedServices } from '../identity/open-servi
 
 function duration(value: string): number {
   const seconds = parseDurationSeconds(value);
-  if (seconds === undefined) throw new InvalidArgumentError('must be a duration such as 90s, 15m, 12h or 30d');
+  if (seconds === undefined) throw new InvalidArgumentError('must be a duration such as 90s, 15m, 12h or 30d (at most 10 years)');
   return seconds;
 }
 
@@ -52,7 +52,7 @@ export function addIdentityCommands(program: Command, defaultConfig: string): vo
     .description('Create a key for a consumer (created with its team if new). Prints the key once: store it now.')
     .requiredOption('--consumer <name>', 'who the key belongs to')
     .option('--team <name>', 'the consumer’s team (for a new consumer)')
-    .option('--kind <kind>', 'consumer | service | agent (for a new consumer)')
+    .addOption(new Option('--kind <kind>', 'kind of a new consumer').choices(['consumer', 'service', 'agent']))
     .option('--name <label>', 'a label for this key')
     .option('--models <globs>', 'comma-separated models or globs this key may use', list)
     .option('--expires <duration>', 'lifetime, e.g. 30d', duration)

@@ -7,7 +7,7 @@ export const durationSeconds = z
   .transform((value, ctx) => {
     const seconds = parseDurationSeconds(value);
     if (seconds === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must be a duration such as 90s, 15m, 12h or 30d' });
+      ctx.addIssue({ code: 'custom', message: 'must be a duration such as 90s, 15m, 12h or 30d (at most 10 years)' });
       return z.NEVER;
     }
     return seconds;
@@ -33,7 +33,7 @@ const limitsSchema = z
   .describe('Limits and budgets (enforced by the limits policies).');
 
 const metadataSchema = z.record(z.string(), z.string()).default({}).describe('Free-form labels, kept in the audit trail.');
-const principalName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,127}$/, 'use letters, digits, ".", "_", "-", "@" and ":" (at most 128)');
+export const principalName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,127}$/, 'use letters, digits, ".", "_", "-", "@" and ":" (at most 128)');
 
 export const teamSchema = z
   .object({ name: principalName.describe('Unique team name.'), ...grantsFields, limits: limitsSchema, metadata: metadataSchema })

@@ -41,6 +41,7 @@ export class IdentityService {
   readonly #cacheMs: number;
   readonly #now: () => number;
   readonly #cache = new Map<string, CachedKey>();
+  readonly #memo = new Map<string, { until: number; value: Promise<unknown> }>();
 
   constructor(store: IdentityStore, options: { keyCacheMs?: number; now?: () => number } = {}) {
     this.store = store;
@@ -115,6 +116,7 @@ export class IdentityService {
     if (key === undefined) throw new GatehouseError('resource_not_found', `No key "${id}".`);
     if (key.revokedAt !== undefined) throw new GatehouseError('invalid_request', `Key "${id}" is revoked.`);
     if (key.replacedBy !== undefined) throw new GatehouseError('invalid_request', `Key "${id}" was already rotated (replaced by "${key.replacedBy}").`);
+    if (key.expiresAt !== undefined && key.expiresAt <= this.#now()) throw new GatehouseError('invalid_request', `Key "${id}" has expired; create a new one.`);
     return key;
   }
 
@@ -159,16 +161,40 @@ export class IdentityService {
   /** Drops every cached lookup (after consumers or teams changed). */
   forgetAll(): void {
     this.#cache.clear();
+    this.#memo.clear();
+  }
+
+  /**
+   * A store-derived value cached like key lookups (identities of consumers, teams with their
+   * compiled grants), so a token or certificate does not cost store reads and glob compilation
+   * on every request. Concurrent misses share one computation.
+   */
+  memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const now = this.#now();
+    const hit = this.#memo.get(key);
+    if (hit !== undefined && hit.until > now) return hit.value as Promise<T>;
+    const value = compute();
+    if (this.#memo.size >= CACHE_LIMIT) this.#memo.delete(this.#memo.keys().next().value!);
+    this.#memo.set(key, { until: now + this.#cacheMs, value });
+    value.catch(() => this.#memo.delete(key));
+    return value;
   }
 
   /** The identity of a consumer by name, for credentials other than keys (JWT subjects, certificates). */
   async identityOfConsumer(name: string, how: { method: string; rule: string; credential?: string; scopes?: readonly string[] }): Promise<Identity | undefined> {
-    const consumer = await this.store.getConsumer(name);
-    if (consumer === undefined || consumer.disabled) return undefined;
-    const team = consumer.team === undefined ? undefined : await this.store.getTeam(consumer.team);
-    return identityOf(consumer, team, how);
+    const base = await this.memo(`consumer:${name}`, async () => {
+      const consumer = await this.store.getConsumer(name);
+      if (consumer === undefined || consumer.disabled) return undefined;
+      const team = consumer.team === undefined ? undefined : await this.store.getTeam(consumer.team);
+      return identityOf(consumer, team, { method: '', rule: '' });
+    });
+    if (base === undefined) return undefined;
+    return Object.freeze({ ...base, method: how.method, rule: how.rule, credential: how.credential, scopes: how.scopes ?? base.scopes });
   }
 }
+
+/** Grants of a level that allows nothing. */
+export const NOTHING: Grants = Object.freeze({ models: [], mcpServers: [], mcpTools: [], routes: [] });
 
 /** An Identity from a consumer, its team and (for keys) the key's own narrowing. */
 export function identityOf(
@@ -176,7 +202,9 @@ export function identityOf(
   team: Team | undefined,
   how: { method: string; rule: string; credential?: string; scopes?: readonly string[]; keyGrants?: Grants },
 ): Identity {
-  const levels = [team?.grants, consumer.grants, how.keyGrants];
+  // A consumer whose team is gone gets nothing rather than everything: least privilege fails closed.
+  const teamGrants = consumer.team !== undefined && team === undefined ? NOTHING : team?.grants;
+  const levels = [teamGrants, consumer.grants, how.keyGrants];
   return Object.freeze({
     id: `${consumer.kind}:${consumer.name}`,
     kind: consumer.kind,

@@ -106,6 +106,10 @@ export const jwtIssuerSchema = z
       .default(600)
       .describe('How long fetched JWKS keys are used before they are fetched again.'),
     requireExpiry: z.boolean().default(true).describe('Refuse tokens without "exp". Turn off only for issuers that never set it.'),
+    models: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("Models this issuer's identities may use when their team is not a team in the identity store. Absent: none (least privilege)."),
   })
   .strict()
   .refine((c) => (c.jwksUrl === undefined) !== (c.keys === undefined), { message: 'give exactly one of "jwksUrl" or "keys"' })

@@ -89,8 +89,13 @@ async function syncDeclared(store: IdentityStore, identity: IdentityService, con
       source: 'config',
     } satisfies Omit<Consumer, 'createdAt' | 'updatedAt'>);
   }
+  // No longer in the file: handed over to the admin API (source "api"), a consumer disabled.
   for (const c of await store.listConsumers()) {
-    if (c.source === 'config' && !declared.has(c.name) && !c.disabled) await store.upsertConsumer({ ...c, disabled: true });
+    if (c.source === 'config' && !declared.has(c.name)) await store.upsertConsumer({ ...c, disabled: true, source: 'api' });
+  }
+  const declaredTeams = new Set(config.teams.map((t) => t.name));
+  for (const t of await store.listTeams()) {
+    if (t.source === 'config' && !declaredTeams.has(t.name)) await store.upsertTeam({ ...t, source: 'api' });
   }
   await syncDeclaredKeys(store, config);
   identity.forgetAll();

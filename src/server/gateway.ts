@@ -56,6 +56,9 @@ export interface Gateway {
 /** Listener settings a running process cannot change; a reload that changes them warns. */
 const RESTART_ONLY_SETTINGS = ['host', 'port', 'admin', 'headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'tls'] as const;
 
+/** Identity settings fixed when the store and token service opened (a reload that changes them warns). */
+const IDENTITY_RESTART_ONLY = ['store', 'keyCacheSeconds', 'agentTokens'] as const;
+
 /** Client timeouts of a data listener (plain or TLS), so both treat slow and idle clients alike. */
 export function dataListenerOptions(server: ServerConfig): ServerOptions {
   return {
@@ -165,8 +168,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         void runtime.close();
         return { ok: true, version: current.version };
       }
-      if (JSON.stringify(next.identity?.store) !== JSON.stringify(first.identity?.store)) {
-        logger.warn({ setting: 'identity.store' }, 'the identity store changed in the configuration; it takes effect on restart');
+      if (first.identity === undefined && next.identity !== undefined) {
+        void runtime.close();
+        throw new Error('the `identity` section was added: restart the gateway to open its store');
+      }
+      const identityRestartOnly = IDENTITY_RESTART_ONLY.filter((key) => JSON.stringify(next.identity?.[key]) !== JSON.stringify(first.identity?.[key]));
+      if (identityRestartOnly.length > 0) {
+        logger.warn({ settings: identityRestartOnly.map((k) => `identity.${k}`) }, 'these settings changed in the configuration; they take effect on restart');
       }
       // Declared teams and consumers are written before the new runtime serves; a store that
       // cannot take them rejects the reload (the old configuration keeps serving).

@@ -258,6 +258,8 @@ policies:
       assert.equal(record.authMethod, 'jwt');
       assert.equal(record.team, 'risk');
       await expectApiError(ask(await jwt(idpKey), 'big-model'), 403, 'model_not_allowed');
+      // A team the store does not know grants nothing (the issuer configures no default models).
+      await expectApiError(ask(await jwt(idpKey, { dept: 'no-such-team' })), 403, 'model_not_allowed');
       await expectApiError(ask(await jwt(idpKey, {}, -120)), 401, 'token_expired');
       await expectApiError(ask(await jwt(idpKey, { aud: 'someone-else' })), 401, 'invalid_token');
       const stranger = await makeSigningKey('idp-1');

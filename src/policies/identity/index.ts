@@ -55,6 +55,7 @@ export const identityPolicy: PolicyModule<IdentityPolicyConfig> = {
   create(config, { services }) {
     const matchCertificate = config.mtls === undefined ? undefined : compileCertificateRules(config.mtls.rules);
     const jwt = config.jwt === undefined ? undefined : createJwtVerifier(config.jwt.issuers);
+    const issuerModels = new Map((config.jwt?.issuers ?? []).map((i) => [i.issuer, i.models]));
     const agentTokens = config.agentTokens ? services.agentTokens : undefined;
     return {
       name: 'identity',
@@ -91,7 +92,7 @@ export const identityPolicy: PolicyModule<IdentityPolicyConfig> = {
       }
       const credential = presentedKey(exchange);
       if (credential === undefined) return deny(new GatehouseError('missing_api_key'), 'no credential presented');
-      if (looksLikeJwt(credential)) return identifyToken(exchange, credential, service, agentTokens, jwt);
+      if (looksLikeJwt(credential)) return identifyToken(exchange, credential, service, agentTokens, jwt, issuerModels);
       if (!config.keys || !credential.startsWith(KEY_PREFIX)) return deny(new GatehouseError('invalid_api_key'), 'not a gateway key or a token');
       exchange.identity = await service.authenticateKey(credential);
       return { action: 'allow', reason: exchange.identity.rule };
@@ -112,6 +113,7 @@ async function identifyToken(
   service: IdentityService,
   agentTokens: (TokenVerifier & { issuer: string }) | undefined,
   jwt: TokenVerifier | undefined,
+  issuerModels: ReadonlyMap<string, readonly string[] | undefined>,
 ): Promise<Verdict> {
   let verified: VerifiedToken;
   let method: 'agent-token' | 'jwt';
@@ -125,7 +127,7 @@ async function identifyToken(
   } else {
     return deny(new GatehouseError('invalid_token', 'Tokens from this issuer are not accepted here.'), 'untrusted issuer');
   }
-  const identity: Identity | undefined = await identityFromToken(verified, method, service);
+  const identity: Identity | undefined = await identityFromToken(verified, method, service, issuerModels.get(verified.issuer));
   if (identity === undefined) return deny(new GatehouseError('invalid_token', 'The token’s subject is not an active identity.'), 'unknown or disabled subject');
   exchange.identity = identity;
   return { action: 'allow', reason: identity.rule };

@@ -1,6 +1,6 @@
-import { intersectModelMatchers } from '../../pipeline/glob.js';
 import type { Identity } from '../../pipeline/identity.js';
-import type { IdentityService } from '../../identity/identity-service.js';
+import { identityOf, NOTHING, type IdentityService } from '../../identity/identity-service.js';
+import type { Consumer } from '../../identity/model.js';
 import type { VerifiedToken } from '../../identity/jwt-verifier.js';
 
 /**
@@ -10,22 +10,37 @@ import type { VerifiedToken } from '../../identity/jwt-verifier.js';
  * consumer of the same name, which another issuer could otherwise impersonate — with the grants
  * of its team when the store knows the team (the issuer is trusted to assert team membership).
  */
-export async function identityFromToken(token: VerifiedToken, method: 'agent-token' | 'jwt', service: IdentityService): Promise<Identity | undefined> {
+export async function identityFromToken(
+  token: VerifiedToken,
+  method: 'agent-token' | 'jwt',
+  service: IdentityService,
+  issuerModels?: readonly string[],
+): Promise<Identity | undefined> {
   const how = { method, rule: `${method}:${token.issuer}`, credential: token.tokenId, scopes: token.scopes };
   if (method === 'agent-token') {
     const agent = await service.identityOfConsumer(token.subject, how);
     return agent?.kind === 'agent' ? agent : undefined;
   }
-  const team = token.team === undefined ? undefined : await service.store.getTeam(token.team);
-  return Object.freeze({
-    id: `jwt:${token.issuer}#${token.subject}`,
-    kind: token.kind,
-    name: token.name,
-    team: token.team,
-    method,
-    rule: how.rule,
-    credential: token.tokenId,
-    scopes: token.scopes,
-    access: Object.freeze({ models: intersectModelMatchers([team?.grants.models]) }),
+  // The grants of a claimed team (or of the issuer when the team is unknown), computed once per
+  // cache period and shared by every token with the same issuer and team.
+  const base = await service.memo(`jwt:${token.issuer}#team:${token.team ?? ''}`, async () => {
+    const team = token.team === undefined ? undefined : await service.store.getTeam(token.team);
+    // The claims' identity, as a consumer of no stored record: its team's grants when the store
+    // knows the team, else only what the issuer's configuration allows (nothing by default).
+    const claimed: Consumer = {
+      name: '',
+      kind: token.kind,
+      team: team?.name,
+      grants: team === undefined ? { ...NOTHING, models: issuerModels ?? [] } : {},
+      limits: {},
+      metadata: {},
+      scopes: [],
+      disabled: false,
+      source: 'api',
+      createdAt: 0,
+      updatedAt: 0,
+    };
+    return identityOf(claimed, team, { method, rule: how.rule });
   });
+  return Object.freeze({ ...base, id: `jwt:${token.issuer}#${token.subject}`, name: token.name, team: token.team, credential: token.tokenId, scopes: token.scopes });
 }
