@@ -72,11 +72,11 @@ export class IdentityService {
     return this.#issue(consumer.name, request.name, request.models === undefined ? {} : { models: [...request.models] }, request.expiresInSeconds);
   }
 
-  async #issue(consumer: string, name: string | undefined, grants: Grants, expiresInSeconds: number | undefined): Promise<IssuedKey> {
+  async #issue(consumer: string, name: string | undefined, grants: Grants, expiresInSeconds: number | undefined, id: string = newKeyId()): Promise<IssuedKey> {
     const secret = generateKeySecret();
     const now = this.#now();
     const key: ApiKeyRecord = {
-      id: newKeyId(),
+      id,
       consumer,
       hash: hashKeySecret(secret),
       prefix: keyDisplayPrefix(secret),
@@ -96,10 +96,13 @@ export class IdentityService {
   async rotateKey(id: string, graceSeconds: number): Promise<IssuedKey & { previous: ApiKeyRecord }> {
     const old = await this.#usableKey(id);
     const remaining = old.expiresAt === undefined ? undefined : Math.max(1, (old.expiresAt - this.#now()) / 1000);
-    const issued = await this.#issue(old.consumer, old.name, old.grants, remaining);
-    const previous = await this.store.updateKey(id, { graceUntil: this.#now() + Math.round(graceSeconds * 1000), replacedBy: issued.key.id });
+    // Claim the old key first, atomically: of two concurrent rotations only one gets a successor.
+    const successor = newKeyId();
+    const previous = await this.store.claimKeyReplacement(id, { replacedBy: successor, graceUntil: this.#now() + Math.round(graceSeconds * 1000) });
+    if (previous === undefined) throw new GatehouseError('invalid_request', `Key "${id}" was rotated or revoked meanwhile.`);
     this.#forget(old.hash);
-    return { ...issued, previous: previous! };
+    const issued = await this.#issue(old.consumer, old.name, old.grants, remaining, successor);
+    return { ...issued, previous };
   }
 
   async revokeKey(id: string): Promise<ApiKeyRecord> {

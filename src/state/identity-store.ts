@@ -4,7 +4,10 @@ import type { ApiKeyPatch, ApiKeyRecord, Consumer, ConsumerInput, SigningKey, Te
  * Where teams, consumers, agents, API keys and signing keys live: a SQLite file by default,
  * PostgreSQL for many replicas. Both implementations pass the same test suite
  * (test/state/identity-store.test.ts). Every method may throw a GatehouseError
- * `store_unavailable` when the database cannot be reached.
+ * `store_unavailable` when the database cannot be reached, fails or does not answer in time. API
+ * clients may be shown its message, so the message is fixed per operation and never carries driver
+ * text, SQL, schema or table names or file paths (a connection failure names host:port only); the
+ * driver's error, when attached, is the `cause`.
  */
 export interface IdentityStore {
   readonly kind: 'sqlite' | 'postgres';
@@ -34,6 +37,14 @@ export interface IdentityStore {
   listKeys(filter?: { consumer?: string }): Promise<ApiKeyRecord[]>;
   /** Applies the fields given; returns the updated record, or undefined when there is no such key. */
   updateKey(id: string, patch: ApiKeyPatch): Promise<ApiKeyRecord | undefined>;
+  /**
+   * Marks a key as replaced by rotation, atomically: sets replacedBy and graceUntil only if the key
+   * exists, is not revoked and has not been replaced yet, in one conditional write. Returns the
+   * updated record, or undefined when the condition failed (no such key, revoked, or already
+   * replaced). Of concurrent claims on one key — from any number of stores, processes or replicas
+   * — exactly one succeeds, so a key is never rotated twice.
+   */
+  claimKeyReplacement(id: string, patch: { replacedBy: string; graceUntil: number }): Promise<ApiKeyRecord | undefined>;
 
   insertSigningKey(key: SigningKey): Promise<void>;
   /** Newest first. */

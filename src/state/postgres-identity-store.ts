@@ -15,6 +15,11 @@ export interface PostgresIdentityStoreOptions {
   readonly poolSize?: number;
   /** Bound on opening a connection, so an unreachable database fails fast instead of hanging. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Bound on one query (default 5000 ms), so a lock, a stalled server or a dead network never
+   * hangs a request: the query fails with store_unavailable and its connection is discarded.
+   */
+  readonly queryTimeoutMs?: number;
   /** The clock for createdAt/updatedAt; tests inject one. */
   readonly now?: () => number;
 }
@@ -39,6 +44,10 @@ export function openPostgresIdentityStore(options: PostgresIdentityStoreOptions)
     connectionString: options.url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    // Client-side (pg's query_timeout) rather than a statement_timeout startup parameter, which
+    // transaction-pooling proxies such as PgBouncer refuse by default. pool.query discards a
+    // client whose query timed out, so a late answer can never be read by the next query.
+    query_timeout: Math.max(1, Math.floor(options.queryTimeoutMs ?? 5000)),
     idleTimeoutMillis: 30_000,
     application_name: 'gatehouse',
   });
@@ -175,6 +184,17 @@ export function openPostgresIdentityStore(options: PostgresIdentityStoreOptions)
           : await query('listKeys', `SELECT * FROM ${s}.api_keys WHERE consumer = $1 ORDER BY created_at DESC, seq DESC`, [filter.consumer]);
       return rows.map(fromRow.key);
     },
+    // One conditional UPDATE: concurrent claims on a row queue on its lock, and each re-checks the
+    // WHERE against the committed row (READ COMMITTED), so exactly one of them matches.
+    claimKeyReplacement: async (id, patch) => {
+      const row = await one(
+        'claimKeyReplacement',
+        `UPDATE ${s}.api_keys SET replaced_by = $2, grace_until = $3
+         WHERE id = $1 AND replaced_by IS NULL AND revoked_at IS NULL RETURNING *`,
+        [id, patch.replacedBy, patch.graceUntil],
+      );
+      return row === undefined ? undefined : fromRow.key(row);
+    },
     updateKey: async (id, patch) => {
       // A field given as undefined counts as not given, so spreading optional inputs never clears.
       const fields = (Object.keys(KEY_PATCH_COLUMNS) as (keyof ApiKeyPatch)[]).filter((f) => patch[f] !== undefined);
@@ -220,22 +240,30 @@ function describeServer(url: string): string {
   }
 }
 
+/**
+ * Messages are fixed per operation: API clients may be shown them, so they never carry the
+ * driver's text (SQL, schema and table names, server detail). The driver's error is the cause,
+ * which the gateway logs.
+ */
 function toStoreError(err: unknown, what: string, where: string): GatehouseError {
   if (err instanceof GatehouseError) return err;
-  const code = String((err as { code?: unknown }).code ?? '');
+  const code = String((err as { code?: unknown } | null)?.code ?? '');
   if (code === '23505') {
     const message = what === 'insertKey' ? 'An API key with this id or hash already exists.' : 'A signing key with this kid already exists.';
     return new GatehouseError('already_exists', message, { cause: err });
   }
   const detail = err instanceof Error ? err.message : String(err);
-  // Connection failures: the message names host:port only, and the driver's error is not attached
+  // Connection failures name host:port and the error code only. The driver's error is not attached
   // as the cause, since connection-level errors may carry connection parameters.
   if (isUnreachable(code, detail)) {
-    return new GatehouseError('store_unavailable', `PostgreSQL at ${where} cannot be reached (${what}): ${code || detail}`);
+    const why = /^[A-Z0-9]{1,16}$/.test(code) ? code : /timeout/i.test(detail) ? 'connect timeout' : 'connection lost';
+    return new GatehouseError('store_unavailable', `PostgreSQL at ${where} cannot be reached (${what}): ${why}.`);
   }
-  return new GatehouseError('store_unavailable', `The PostgreSQL identity store at ${where} failed (${what}): ${detail}${code ? ` [${code}]` : ''}`, {
-    cause: err,
-  });
+  // pg's query_timeout, or a server-side statement_timeout (57014 query_canceled).
+  if (detail === 'Query read timeout' || code === '57014') {
+    return new GatehouseError('store_unavailable', `The identity store timed out (${what}).`, { cause: err });
+  }
+  return new GatehouseError('store_unavailable', `The identity store failed (${what}).`, { cause: err });
 }
 
 function isUnreachable(code: string, message: string): boolean {
@@ -244,4 +272,3 @@ function isUnreachable(code: string, message: string): boolean {
   if (/^(08|28|3D|57P)/.test(code)) return true;
   return /timeout exceeded when trying to connect|Connection terminated|connect ETIMEDOUT/i.test(message);
 }
-

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, closeSync, existsSync, fchmodSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { GatehouseError } from '../errors/gatehouse-error.js';
 import type { ApiKeyPatch, ApiKeyRecord, Consumer, ConsumerInput, SigningKey, Team, TeamInput } from '../identity/model.js';
@@ -58,7 +58,7 @@ export function openSqliteIdentityStore(path: string, options: SqliteIdentitySto
     try {
       return fn();
     } catch (err) {
-      throw toStoreError(err, what, path);
+      throw toStoreError(err, what);
     }
   };
 
@@ -160,6 +160,18 @@ export function openSqliteIdentityStore(path: string, options: SqliteIdentitySto
         ) as Row[];
         return rows.map(fromRow.key);
       }),
+    claimKeyReplacement: (id, patch) =>
+      guard('claimKeyReplacement', () => {
+        // One statement: the condition is checked and the row written under SQLite's write lock,
+        // so of several claims (from any connection or process) exactly one matches.
+        const row = stmt(`UPDATE api_keys SET replaced_by = @replacedBy, grace_until = @graceUntil
+          WHERE id = @id AND replaced_by IS NULL AND revoked_at IS NULL RETURNING *`).get({
+          id,
+          replacedBy: patch.replacedBy,
+          graceUntil: patch.graceUntil,
+        }) as Row | undefined;
+        return row === undefined ? undefined : fromRow.key(row);
+      }),
     updateKey: (id, patch) =>
       guard('updateKey', () => {
         // A field given as undefined counts as not given, so spreading optional inputs never clears.
@@ -194,9 +206,15 @@ export function openSqliteIdentityStore(path: string, options: SqliteIdentitySto
   };
 }
 
+/**
+ * The file holds signing keys and key hashes, so what the store creates is private to its user:
+ * directories 0700, the database file 0600 (SQLite gives its -wal and -shm the database file's
+ * mode; they are set again after open all the same). Existing directories and files keep theirs.
+ */
 function openDatabase(path: string, busyTimeoutMs: number): Database.Database {
   try {
-    if (path !== ':memory:' && path !== '' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+    const onDisk = path !== ':memory:' && path !== '' && !path.startsWith('file:');
+    const created = onDisk && createPrivately(resolve(path));
     const db = new Database(path);
     // busy_timeout first: switching to WAL needs a lock another process may hold.
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
@@ -204,20 +222,50 @@ function openDatabase(path: string, busyTimeoutMs: number): Database.Database {
     db.pragma('foreign_keys = ON');
     // NORMAL is durable in WAL mode except for the last commits on power loss, and avoids an fsync per write.
     db.pragma('synchronous = NORMAL');
+    if (created) for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
     return db;
   } catch (err) {
-    throw toStoreError(err, 'open', path);
+    throw toStoreError(err, 'open');
   }
 }
 
-function toStoreError(err: unknown, what: string, path: string): GatehouseError {
+/** Creates the missing directories (0700) and the database file (0600); true when the file was created here. */
+function createPrivately(file: string): boolean {
+  const dir = dirname(file);
+  const first = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (first !== undefined) {
+    // The mode given to mkdir is reduced by the umask; set it exactly, on the created directories only.
+    for (let d = dir; ; d = dirname(d)) {
+      chmodSync(d, 0o700);
+      if (d === first || dirname(d) === d) break;
+    }
+  }
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx', 0o600);
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'EEXIST') return false; // already there (or another process won the race)
+    throw err;
+  }
+  try {
+    fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/**
+ * The message is fixed per operation: API clients may be shown it, so it never carries the
+ * driver's text (SQL, table names) or the file's path. The driver's error is the cause, which the
+ * gateway logs.
+ */
+function toStoreError(err: unknown, what: string): GatehouseError {
   if (err instanceof GatehouseError) return err;
-  const code = (err as { code?: unknown }).code;
+  const code = (err as { code?: unknown } | null)?.code;
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     const message = what === 'insertKey' ? 'An API key with this id or hash already exists.' : 'A signing key with this kid already exists.';
     return new GatehouseError('already_exists', message, { cause: err });
   }
-  const detail = err instanceof Error ? err.message : String(err);
-  return new GatehouseError('store_unavailable', `The SQLite identity store at ${path} failed (${what}): ${detail}`, { cause: err });
+  return new GatehouseError('store_unavailable', `The identity store failed (${what}).`, { cause: err });
 }
-

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { SignJWT, decodeJwt, decodeProtectedHeader, importJWK, type JWK, type JWTPayload } from 'jose';
 import { GatehouseError } from '../../src/errors/gatehouse-error.js';
 import { createAgentTokenService, type AgentTokenServiceOptions } from '../../src/identity/agent-tokens.js';
 import type { Consumer } from '../../src/identity/model.js';
@@ -63,6 +63,41 @@ beforeEach(async () => {
   time = clock();
 });
 afterEach(() => store.close());
+
+/**
+ * A token signed with a stored private key, as someone who stole it would make one: any claims.
+ * `iat` and `exp` are in seconds and only set when given.
+ */
+async function forge(kid: string, claims: JWTPayload, from: IdentityStore = store): Promise<string> {
+  const record = (await from.listSigningKeys()).find((k) => k.kid === kid);
+  assert.ok(record, `the store has the key ${kid}`);
+  const key = await importJWK(JSON.parse(record.privateJwk) as JWK, 'ES256');
+  return new SignJWT({ scope: 'admin:all', gh_kind: 'agent', ...claims })
+    .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
+    .setIssuer('gatehouse')
+    .setAudience('gatehouse')
+    .setSubject('forger')
+    .sign(key);
+}
+
+const secs = (ms: number): number => Math.floor(ms / 1000);
+
+/** The store, counting the reads of the signing keys, and failing them while `failing` is set. */
+function observed(inner: IdentityStore) {
+  const o = {
+    listed: 0,
+    failing: false,
+    store: {
+      ...inner,
+      listSigningKeys: async () => {
+        o.listed += 1;
+        if (o.failing) throw new GatehouseError('store_unavailable');
+        return inner.listSigningKeys();
+      },
+    } as IdentityStore,
+  };
+  return o;
+}
 
 describe('agent tokens: mint and verify', () => {
   it('mints an ES256 token with the agent claims and verifies it as an agent identity', async () => {
@@ -172,6 +207,176 @@ describe('agent tokens: key rotation', () => {
     const kids = (await store.listSigningKeys()).map((k) => k.kid);
     assert.ok(!kids.includes(first.kid), 'the first key is pruned');
     assert.ok(kids.includes(second.kid) && kids.includes(third.kid));
+  });
+});
+
+describe('agent tokens: lifetime (iat, exp)', () => {
+  it('refuses a token without iat, even with a good signature', async () => {
+    const service = createAgentTokenService(store, options());
+    const { kid } = await service.mint(consumer('agent-7'));
+    const token = await forge(kid, { exp: secs(T0) + 60 });
+    await rejects(service.verifier().verify(token), 'invalid_token', 'no issue time \\(iat\\)');
+  });
+
+  it('refuses a token living longer than maxTtlSeconds plus the skew (a forged "valid for years" token)', async () => {
+    const service = createAgentTokenService(store, options());
+    const { kid } = await service.mint(consumer('agent-7'));
+    const iat = secs(T0);
+    await rejects(service.verifier().verify(await forge(kid, { iat, exp: iat + 5 * 365 * 86_400 })), 'invalid_token', 'lifetime longer than the maximum');
+    await rejects(service.verifier().verify(await forge(kid, { iat, exp: iat + 3600 + 5 + 1 })), 'invalid_token', 'lifetime longer than the maximum');
+    // Back-dating iat does not help: the lifetime is exp - iat, whatever the current time.
+    await rejects(service.verifier().verify(await forge(kid, { iat: iat - 86_400, exp: iat + 60 })), 'invalid_token', 'lifetime longer than the maximum');
+    assert.equal((await service.verifier().verify(await forge(kid, { iat, exp: iat + 3600 + 5 }))).subject, 'forger');
+  });
+
+  it('refuses a token issued in the future beyond the skew, and accepts one within it', async () => {
+    const service = createAgentTokenService(store, options());
+    const { kid } = await service.mint(consumer('agent-7'));
+    const iat = secs(T0) + 6;
+    await rejects(service.verifier().verify(await forge(kid, { iat, exp: iat + 60 })), 'invalid_token', 'issued in the future');
+    assert.equal((await service.verifier().verify(await forge(kid, { iat: iat - 1, exp: iat + 60 }))).subject, 'forger');
+    time.advance(1000);
+    assert.equal((await service.verifier().verify(await forge(kid, { iat, exp: iat + 60 }))).subject, 'forger');
+  });
+
+  it('uses the configured clock skew and maxTtlSeconds', async () => {
+    const service = createAgentTokenService(store, options({ clockSkewSeconds: 0, maxTtlSeconds: 600, defaultTtlSeconds: 600 }));
+    const { kid } = await service.mint(consumer('agent-7'));
+    const iat = secs(T0);
+    await rejects(service.verifier().verify(await forge(kid, { iat, exp: iat + 601 })), 'invalid_token', 'lifetime');
+    await rejects(service.verifier().verify(await forge(kid, { iat: iat + 1, exp: iat + 60 })), 'invalid_token', 'issued in the future');
+    await service.verifier().verify(await forge(kid, { iat, exp: iat + 600 }));
+  });
+});
+
+describe('agent tokens: retired and pruned keys', () => {
+  it('refuses a token a retired key signed after its retirement (plus skew); tokens from before still verify', async () => {
+    const service = createAgentTokenService(store, options());
+    const before = await service.mint(consumer('agent-7'), 600);
+    const verifier = service.verifier();
+    await verifier.verify(before.token); // the verifier holds the old key, unretired
+    time.advance(1000);
+    await service.rotateSigningKey(); // the old key retired at T0 + 1 s
+    time.advance(10_000);
+    assert.equal((await verifier.verify(before.token)).subject, 'agent-7');
+    const retiredAt = secs(T0) + 1;
+    // Minted with the old key just before the retirement reached a replica: within the skew.
+    assert.equal((await verifier.verify(await forge(before.kid, { iat: retiredAt + 5, exp: retiredAt + 65 }))).subject, 'forger');
+    const now = secs(time.now());
+    await rejects(verifier.verify(await forge(before.kid, { iat: retiredAt + 6, exp: retiredAt + 66 })), 'invalid_token', 'issued after its signing key was retired');
+    await rejects(verifier.verify(await forge(before.kid, { iat: now, exp: now + 60 })), 'invalid_token', 'retired');
+  });
+
+  it('reloads the keys after a rotation in the same process, without waiting for the refresh interval', async () => {
+    const o = observed(store);
+    const service = createAgentTokenService(o.store, options());
+    const first = await service.mint(consumer('agent-7'));
+    await service.verifier().verify(first.token);
+    const listedBefore = o.listed;
+    await service.verifier().verify(first.token);
+    assert.equal(o.listed, listedBefore, 'no reload while nothing changed');
+    time.advance(1000);
+    await service.rotateSigningKey();
+    const listedAfterRotation = o.listed;
+    time.advance(10_000);
+    await rejects(service.verifier().verify(await forge(first.kid, { iat: secs(time.now()), exp: secs(time.now()) + 60 })), 'invalid_token', 'retired');
+    assert.equal(o.listed, listedAfterRotation + 1, 'one reload, on the first verification after the rotation');
+  });
+
+  it('a key pruned in the store stops verifying in this process at once, and on other replicas at the next refresh', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-agent-tokens-'));
+    const storeA = openSqliteIdentityStore(join(dir, 'identity.db'));
+    await storeA.migrate();
+    const storeB = openSqliteIdentityStore(join(dir, 'identity.db'));
+    try {
+      const a = createAgentTokenService(storeA, options());
+      const b = createAgentTokenService(storeB, options({ keyRefreshMs: 10_000 }));
+      const first = await a.mint(consumer('agent-7'));
+      time.advance(1000);
+      await a.rotateSigningKey(); // the first key retired at T0 + 1 s
+      // The most a token of the first key can be: issued at its retirement + skew, living maxTtl + skew.
+      const iat = secs(T0) + 1 + 5;
+      const lastToken = await forge(first.kid, { iat, exp: iat + 3600 + 5 }, storeA);
+      time.advance(3600_000);
+      assert.equal((await a.verifier().verify(lastToken)).subject, 'forger');
+      assert.equal((await b.verifier().verify(lastToken)).subject, 'forger'); // b loads the keys here
+      time.advance(5001);
+      await a.rotateSigningKey(); // retired maxTtl + skew + 1 ms ago: pruned
+      assert.ok(!(await storeA.listSigningKeys()).some((k) => k.kid === first.kid));
+      await rejects(a.verifier().verify(lastToken), 'invalid_token', 'no key'); // at once: this process pruned it
+      time.advance(4998);
+      assert.equal((await b.verifier().verify(lastToken)).subject, 'forger', 'b has not refreshed yet');
+      time.advance(1);
+      await rejects(b.verifier().verify(lastToken), 'invalid_token', 'no key');
+    } finally {
+      await storeA.close();
+      await storeB.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('agent tokens: refreshing the keys', () => {
+  it('re-reads the keys when they are older than keyRefreshMs (default 60 s), lazily on verify', async () => {
+    const o = observed(store);
+    const service = createAgentTokenService(o.store, options());
+    const minted = await service.mint(consumer('agent-7'), 3600);
+    o.listed = 0;
+    await service.verifier().verify(minted.token);
+    assert.equal(o.listed, 1);
+    time.advance(59_999);
+    await service.verifier().verify(minted.token);
+    assert.equal(o.listed, 1);
+    time.advance(1);
+    await service.verifier().verify(minted.token);
+    assert.equal(o.listed, 2);
+    time.advance(120_000);
+    assert.equal(o.listed, 2, 'nothing happens between verifications');
+    await service.verifier().verify(minted.token);
+    assert.equal(o.listed, 3);
+  });
+
+  it('a replica learns of a retirement elsewhere at the next refresh', async () => {
+    const other = observed(store);
+    const a = createAgentTokenService(store, options());
+    const b = createAgentTokenService(other.store, options({ keyRefreshMs: 30_000 }));
+    const first = await a.mint(consumer('agent-7'));
+    await b.verifier().verify(first.token);
+    time.advance(1000);
+    await a.rotateSigningKey();
+    time.advance(30_000);
+    const iat = secs(time.now());
+    await rejects(b.verifier().verify(await forge(first.kid, { iat, exp: iat + 60 })), 'invalid_token', 'retired');
+    assert.equal(other.listed, 2);
+  });
+
+  it('when the store cannot be read, keeps the keys it has for one more interval, then fails closed', async () => {
+    const o = observed(store);
+    const service = createAgentTokenService(o.store, options({ keyRefreshMs: 10_000 }));
+    const minted = await service.mint(consumer('agent-7'), 3600);
+    await service.verifier().verify(minted.token); // loaded at T0
+    o.failing = true;
+    o.listed = 0;
+    time.advance(10_000);
+    await service.verifier().verify(minted.token);
+    assert.equal(o.listed, 1);
+    time.advance(500);
+    await service.verifier().verify(minted.token);
+    assert.equal(o.listed, 1, 'a failed refresh is retried at most once a second');
+    time.advance(9_499);
+    await service.verifier().verify(minted.token);
+    assert.equal(o.listed, 2);
+    time.advance(1);
+    await rejects(service.verifier().verify(minted.token), 'store_unavailable');
+    o.failing = false;
+    time.advance(1000);
+    assert.equal((await service.verifier().verify(minted.token)).subject, 'agent-7');
+  });
+
+  it('refuses a keyRefreshMs that is not a positive number', () => {
+    for (const keyRefreshMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(() => createAgentTokenService(store, options({ keyRefreshMs })), TypeError);
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,10 +11,14 @@ import type { ApiKeyRecord, ConsumerInput, SigningKey, TeamInput } from '../../s
 import type { IdentityStore } from '../../src/state/identity-store.js';
 import { openPostgresIdentityStore } from '../../src/state/postgres-identity-store.js';
 import { openSqliteIdentityStore } from '../../src/state/sqlite-identity-store.js';
-import { dropSchema, postgresAvailability, postgresUrl, requirePostgres, uniqueSchema } from '../support/databases.js';
+import Database from 'better-sqlite3';
+import { dropSchema, postgresAvailability, postgresUrl, requirePostgres, uniqueSchema, withPostgresClient } from '../support/databases.js';
 
 /** A fresh, empty database; `open` may be called several times for stores sharing it. */
-type Opener = (options?: { now?: () => number }) => IdentityStore;
+type Opener = ((options?: { now?: () => number }) => IdentityStore) & {
+  /** Everything the database holds for api_keys, as text (rows, or the file's bytes), to search for what must not be there. */
+  rawKeys(): Promise<string>;
+};
 interface Harness {
   fresh(): Opener;
   cleanup(): Promise<void>;
@@ -240,11 +245,76 @@ function identityStoreConformance(label: string, harness: Harness): void {
       assert.deepEqual(await s.getKey('uk'), key('uk', { consumer: 'agent-✓', name: 'clé 🔐', grants }));
     });
 
-    it('rejects calls on a closed store with store_unavailable', async () => {
+    it('rejects calls on a closed store with store_unavailable: a fixed message, the driver error as cause', async () => {
       const s = await fresh();
       await s.close();
-      await rejectsWith(s.getTeam('core'), 'store_unavailable');
+      const err = await rejectsWith(s.getTeam('core'), 'store_unavailable');
+      assert.equal(err.message, 'The identity store failed (getTeam).');
+      assert.ok(err.cause instanceof Error, 'the driver error is kept as the cause, for the log');
       await s.close(); // closing twice is harmless
+    });
+
+    it('claims a key replacement once: sets replacedBy and graceUntil, keeps every other field', async () => {
+      const s = await fresh();
+      await s.insertKey(key('k1', { name: 'ci', expiresAt: T0 + 100, lastUsedAt: T0 + 3 }));
+      const claimed = await s.claimKeyReplacement('k1', { replacedBy: 'k2', graceUntil: T0 + 50 });
+      const expected = key('k1', { name: 'ci', expiresAt: T0 + 100, lastUsedAt: T0 + 3, replacedBy: 'k2', graceUntil: T0 + 50 });
+      assert.deepEqual(claimed, expected);
+      assert.equal(await s.claimKeyReplacement('k1', { replacedBy: 'k3', graceUntil: T0 + 60 }), undefined, 'already replaced');
+      assert.deepEqual(await s.getKey('k1'), expected, 'a failed claim changes nothing');
+      assert.equal(await s.claimKeyReplacement('nope', { replacedBy: 'k3', graceUntil: T0 }), undefined, 'no such key');
+      assert.equal(await s.getKey('nope'), undefined, 'a failed claim creates nothing');
+    });
+
+    it('refuses to claim a revoked key, or one inserted as already replaced', async () => {
+      const s = await fresh();
+      await s.insertKey(key('revoked', { revokedAt: T0 + 1 }));
+      await s.insertKey(key('replaced', { replacedBy: 'other', graceUntil: T0 + 9 }));
+      assert.equal(await s.claimKeyReplacement('revoked', { replacedBy: 'k2', graceUntil: T0 + 50 }), undefined);
+      assert.equal(await s.claimKeyReplacement('replaced', { replacedBy: 'k2', graceUntil: T0 + 50 }), undefined);
+      assert.deepEqual(await s.getKey('revoked'), key('revoked', { revokedAt: T0 + 1 }));
+      assert.deepEqual(await s.getKey('replaced'), key('replaced', { replacedBy: 'other', graceUntil: T0 + 9 }));
+    });
+
+    const exactlyOneClaim = async (stores: IdentityStore[]): Promise<void> => {
+      const results = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => stores[i % stores.length]!.claimKeyReplacement('k1', { replacedBy: `new-${i}`, graceUntil: T0 + i })),
+      );
+      const winners = results.flatMap((r, i) => (r === undefined ? [] : [{ r, i }]));
+      assert.equal(winners.length, 1, `exactly one claim succeeds, got ${winners.length}`);
+      const { r, i } = winners[0]!;
+      assert.equal(r.replacedBy, `new-${i}`);
+      assert.equal(r.graceUntil, T0 + i);
+      for (const s of stores) assert.deepEqual(await s.getKey('k1'), r, 'every store reads the winner');
+    };
+
+    it('of 5 concurrent claims on one key, exactly one succeeds', async () => {
+      const s = await fresh();
+      await s.insertKey(key('k1'));
+      await exactlyOneClaim([s]);
+    });
+
+    it('of 5 concurrent claims through two stores sharing the database, exactly one succeeds', async () => {
+      const open = harness.fresh();
+      const a = track(open({ now: c.now }));
+      const b = track(open({ now: c.now }));
+      await a.migrate();
+      await b.migrate();
+      await a.insertKey(key('k1'));
+      await exactlyOneClaim([a, b]);
+    });
+
+    it('never stores the secret when only its hash was given', async () => {
+      const open = harness.fresh();
+      const s = track(open({ now: c.now }));
+      await s.migrate();
+      const secret = 'gk-live-7Qm3vX9pL2sR8tY4wZ6nB1cD5fH0jK';
+      const hash = createHash('sha256').update(secret).digest('hex');
+      await s.insertKey(key('k1', { hash, prefix: secret.slice(0, 8), name: 'laptop' }));
+      const raw = await open.rawKeys();
+      assert.ok(raw.includes(hash), 'the hash is stored (the check below reads the right data)');
+      assert.ok(!raw.includes(secret), 'the secret itself is never stored');
+      assert.ok(!raw.includes(secret.slice(8)), 'nor the part of it after the prefix');
     });
   });
 }
@@ -256,7 +326,10 @@ let sqliteFiles = 0;
 identityStoreConformance('SQLite identity store', {
   fresh: () => {
     const path = join(sqliteDir, `db-${++sqliteFiles}`, 'identity.db'); // parent directory does not exist yet
-    return (options) => openSqliteIdentityStore(path, options);
+    const open = (options?: { now?: () => number }) => openSqliteIdentityStore(path, options);
+    // The file's bytes (and the WAL's, where recent writes are), read as latin1 so any ASCII shows.
+    const rawKeys = async () => [path, `${path}-wal`].filter(existsSync).map((p) => readFileSync(p).toString('latin1')).join('\n');
+    return Object.assign(open, { rawKeys });
   },
   cleanup: async () => rmSync(sqliteDir, { recursive: true, force: true }),
 });
@@ -280,10 +353,66 @@ describe('SQLite identity store, file specifics', () => {
     assert.ok(!bytes.includes(secret.slice(8)), 'nor the part of it after the prefix');
   });
 
-  it('fails with store_unavailable when the file cannot be created', () => {
+  it('fails with store_unavailable when the file cannot be created, without the path in the message', () => {
     const blocker = join(dir, 'a-file');
     writeFileSync(blocker, 'not a directory');
-    assert.throws(() => openSqliteIdentityStore(join(blocker, 'identity.db')), (err: unknown) => err instanceof GatehouseError && err.code === 'store_unavailable');
+    assert.throws(
+      () => openSqliteIdentityStore(join(blocker, 'identity.db')),
+      (err: unknown) =>
+        err instanceof GatehouseError && err.code === 'store_unavailable' && !err.message.includes(dir) && err.cause !== undefined,
+    );
+  });
+
+  it('reports a failing query with a fixed message: no path, table or SQL, the driver error as cause', async () => {
+    const path = join(dir, 'broken', 'identity.db');
+    const store = openSqliteIdentityStore(path);
+    try {
+      await store.migrate();
+      assert.equal(await store.findKeyByHash('h'), undefined); // the statement is prepared and cached
+      const other = new Database(path);
+      other.exec('DROP TABLE api_keys');
+      other.close();
+      const err = await rejectsWith(store.findKeyByHash('h'), 'store_unavailable');
+      assert.equal(err.message, 'The identity store failed (findKeyByHash).');
+      assert.doesNotMatch(err.message, /api_keys|SELECT|broken|identity\.db|\//);
+      assert.ok(err.cause instanceof Error);
+      assert.match(err.cause.message, /api_keys/, 'the cause has the detail, for the log');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('creates missing directories 0700 and the database, -wal and -shm 0600', { skip: process.platform === 'win32' }, async () => {
+    const top = join(dir, 'private');
+    const path = join(top, 'nested', 'identity.db');
+    const store = openSqliteIdentityStore(path);
+    try {
+      await store.migrate();
+      await store.insertKey(key('k1'));
+      const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
+      assert.equal(mode(top), '700');
+      assert.equal(mode(join(top, 'nested')), '700');
+      assert.equal(mode(path), '600');
+      assert.ok(existsSync(`${path}-wal`) && existsSync(`${path}-shm`), 'WAL mode made its side files');
+      assert.equal(mode(`${path}-wal`), '600');
+      assert.equal(mode(`${path}-shm`), '600');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('leaves the mode of a directory it did not create alone', { skip: process.platform === 'win32' }, async () => {
+    const existing = join(dir, 'shared');
+    mkdirSync(existing);
+    chmodSync(existing, 0o755);
+    const store = openSqliteIdentityStore(join(existing, 'identity.db'));
+    try {
+      await store.migrate();
+      assert.equal((statSync(existing).mode & 0o777).toString(8), '755');
+      assert.equal((statSync(join(existing, 'identity.db')).mode & 0o777).toString(8), '600');
+    } finally {
+      await store.close();
+    }
   });
 });
 
@@ -296,7 +425,13 @@ identityStoreConformance(
     fresh: () => {
       const schema = uniqueSchema('identity_test');
       pgSchemas.push(schema);
-      return (options) => openPostgresIdentityStore({ url: postgresUrl(), schema, poolSize: 4, ...options });
+      const open = (options?: { now?: () => number }) => openPostgresIdentityStore({ url: postgresUrl(), schema, poolSize: 4, ...options });
+      const rawKeys = () =>
+        withPostgresClient(async (client) => {
+          const { rows } = await client.query<{ row: string }>(`SELECT t::text AS row FROM "${schema}".api_keys t`);
+          return rows.map((r) => r.row).join('\n');
+        });
+      return Object.assign(open, { rawKeys });
     },
     cleanup: async () => {
       if ((await postgresAvailability()).reachable) await Promise.all(pgSchemas.map(dropSchema));
@@ -304,6 +439,59 @@ identityStoreConformance(
     available: requirePostgres,
   },
 );
+
+describe('PostgreSQL identity store, failures', () => {
+  const schemas: string[] = [];
+  after(async () => {
+    if ((await postgresAvailability()).reachable) await Promise.all(schemas.map(dropSchema));
+  });
+  const openFresh = (options: { queryTimeoutMs?: number } = {}) => {
+    const schema = uniqueSchema('identity_fail');
+    schemas.push(schema);
+    return { schema, store: openPostgresIdentityStore({ url: postgresUrl(), schema, poolSize: 2, ...options }) };
+  };
+
+  it('reports a failing query with a fixed message: no schema, table, SQL or SQLSTATE, the driver error as cause', async (t) => {
+    if (!(await requirePostgres(t))) return;
+    const { schema, store } = openFresh();
+    try {
+      await store.migrate();
+      await dropSchema(schema);
+      const err = await rejectsWith(store.findKeyByHash('h'), 'store_unavailable');
+      assert.equal(err.message, 'The identity store failed (findKeyByHash).');
+      assert.doesNotMatch(err.message, new RegExp(`${schema}|api_keys|SELECT|42P01|does not exist|127\\.0\\.0\\.1`));
+      assert.ok(err.cause instanceof Error);
+      assert.equal((err.cause as { code?: string }).code, '42P01', 'the cause has the detail, for the log');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('gives up on a query that waits for a lock after queryTimeoutMs, and works again after', async (t) => {
+    if (!(await requirePostgres(t))) return;
+    const { schema, store } = openFresh({ queryTimeoutMs: 300 });
+    try {
+      await store.migrate();
+      await withPostgresClient(async (locker) => {
+        await locker.query('BEGIN');
+        try {
+          await locker.query(`LOCK TABLE "${schema}".api_keys IN ACCESS EXCLUSIVE MODE`);
+          const started = Date.now();
+          const err = await rejectsWith(store.findKeyByHash('h'), 'store_unavailable');
+          const took = Date.now() - started;
+          assert.ok(took >= 250 && took < 1000, `took ${took} ms`);
+          assert.equal(err.message, 'The identity store timed out (findKeyByHash).');
+          assert.ok(err.cause instanceof Error);
+        } finally {
+          await locker.query('ROLLBACK');
+        }
+      });
+      assert.equal(await store.findKeyByHash('h'), undefined, 'the pool recovers once the lock is gone');
+    } finally {
+      await store.close();
+    }
+  });
+});
 
 describe('PostgreSQL identity store, unreachable', () => {
   it('rejects with store_unavailable naming host:port but not the password, fast', async () => {

@@ -74,6 +74,18 @@ export function uniqueSchema(prefix: string): string {
   return `${clean}_${process.pid}_${randomBytes(4).toString('hex')}`;
 }
 
+/** Runs `fn` with a fresh client of its own (ended after), for what a test does beside the store. */
+export async function withPostgresClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: postgresUrl(), connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** Drops a test schema and everything in it. Safe to call when it was never created. */
 export async function dropSchema(schema: string): Promise<void> {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`refusing to drop schema ${JSON.stringify(schema)}`);
