@@ -115,7 +115,9 @@ export class Runtime {
     return [...this.#exact.values()].filter((r) => {
       const own = r.chain.byPhase.identify;
       const sameIdentify = own.length === identifiers.length && own.every((e, i) => e.policy === identifiers[i]);
-      return sameIdentify && r.provider.unavailableReason === undefined && (matcher === undefined || matcher.matches(r.name));
+      // A bring-your-own-key route can serve with the caller's key even when its provider has none.
+      const servable = r.provider.unavailableReason === undefined || r.clientProviderKey;
+      return sameIdentify && servable && (matcher === undefined || matcher.matches(r.name));
     });
   }
 

@@ -272,6 +272,10 @@ describe('bring your own key', () => {
 
   test('without the key, a provider that has none answers 503; elsewhere the header is refused', async () => {
     await expectApiError(client.chat.completions.create({ model: 'byok-text', messages }), 503, 'provider_not_configured');
+    const listed: string[] = [];
+    for await (const m of client.models.list()) listed.push(m.id);
+    assert.ok(listed.includes('byok-text'), 'listed: it can serve with the caller’s key');
+    assert.ok(!listed.includes('gpt-4o-mini'), 'a keyless provider without bring-your-own-key is not');
     const byok = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'gk-test', maxRetries: 0, defaultHeaders: { 'x-gatehouse-provider-key': 'sk-callers-own' } });
     const before = mock.requests.length;
     await expectApiError(byok.chat.completions.create({ model: 'renamed', messages }), 400, 'invalid_request');
