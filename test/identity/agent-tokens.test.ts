@@ -9,6 +9,7 @@ import { createAgentTokenService, type AgentTokenServiceOptions } from '../../sr
 import type { Consumer } from '../../src/identity/model.js';
 import type { IdentityStore } from '../../src/state/identity-store.js';
 import { openSqliteIdentityStore } from '../../src/state/sqlite-identity-store.js';
+import { rejectsWithCode } from '../support/gatehouse-assert.js';
 
 const T0 = 1_800_000_000_000;
 
@@ -35,16 +36,7 @@ function clock(start = T0) {
   return c;
 }
 
-async function rejects(promise: Promise<unknown>, code: string, messagePart?: string): Promise<GatehouseError> {
-  let caught: unknown;
-  await assert.rejects(promise, (err: unknown) => {
-    caught = err;
-    return err instanceof GatehouseError && err.code === code;
-  });
-  const err = caught as GatehouseError;
-  if (messagePart !== undefined) assert.match(err.message, new RegExp(messagePart));
-  return err;
-}
+const rejects = rejectsWithCode;
 
 let store: IdentityStore;
 let time: ReturnType<typeof clock>;

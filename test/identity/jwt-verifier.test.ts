@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
 import { JwksServer, makeSigningKey, type TestKey } from '../support/jwks.js';
-import { GatehouseError } from '../../src/errors/gatehouse-error.js';
 import { createJwtVerifier, jwtIssuerSchema, looksLikeJwt } from '../../src/identity/jwt-verifier.js';
+import { rejectsWithCode } from '../support/gatehouse-assert.js';
 
 const ISSUER = 'https://idp.example.test';
 const AUDIENCE = 'gatehouse';
@@ -22,16 +22,7 @@ async function sign(key: TestKey, claims: JWTPayload = {}, header: { kid?: strin
     .sign(key.privateKey);
 }
 
-async function rejects(promise: Promise<unknown>, code: string, messagePart?: string): Promise<GatehouseError> {
-  let caught: unknown;
-  await assert.rejects(promise, (err: unknown) => {
-    caught = err;
-    return err instanceof GatehouseError && err.code === code;
-  });
-  const err = caught as GatehouseError;
-  if (messagePart !== undefined) assert.match(err.message, new RegExp(messagePart));
-  return err;
-}
+const rejects = rejectsWithCode;
 
 const at = (ms: number) => ({ now: () => ms });
 
