@@ -1,0 +1,54 @@
+/**
+ * A trained linear model over hashed features: the committed weights file, decoded once into a
+ * dense Float32Array (1 MiB) so that scoring is a walk over the text's hashes.
+ */
+import { FEATURE_BITS, FEATURE_DIM, dotFeatures } from './features.js';
+
+/** The committed JSON: only the non-zero weights, as little-endian base64 (index u32, weight f32). */
+export interface WeightsFile {
+  readonly version: 1;
+  readonly mode: 'prompt' | 'data';
+  readonly bits: number;
+  readonly bias: number;
+  /** Threshold on the final score (0..1), tuned on the tune split. */
+  readonly threshold: number;
+  readonly indices: string;
+  readonly weights: string;
+  readonly trained: Record<string, unknown>;
+}
+
+export interface LinearModel {
+  readonly bias: number;
+  readonly threshold: number;
+  readonly weights: Float32Array;
+}
+
+export function decodeModel(file: WeightsFile): LinearModel {
+  if (file.version !== 1 || file.bits !== FEATURE_BITS) {
+    throw new Error(`injection weights: unsupported version ${file.version} / bits ${file.bits}`);
+  }
+  const idx = Buffer.from(file.indices, 'base64');
+  const w = Buffer.from(file.weights, 'base64');
+  const n = idx.length / 4;
+  if (w.length !== idx.length) throw new Error('injection weights: index and weight lengths differ');
+  const dense = new Float32Array(FEATURE_DIM);
+  for (let i = 0; i < n; i++) dense[idx.readUInt32LE(i * 4) & (FEATURE_DIM - 1)] = w.readFloatLE(i * 4);
+  return { bias: file.bias, threshold: file.threshold, weights: dense };
+}
+
+export function encodeWeights(dense: ArrayLike<number>, minAbs: number): { indices: string; weights: string; count: number } {
+  const keep: number[] = [];
+  for (let i = 0; i < dense.length; i++) if (Math.abs(dense[i]) >= minAbs) keep.push(i);
+  const idx = Buffer.alloc(keep.length * 4);
+  const w = Buffer.alloc(keep.length * 4);
+  keep.forEach((k, j) => {
+    idx.writeUInt32LE(k, j * 4);
+    w.writeFloatLE(dense[k], j * 4);
+  });
+  return { indices: idx.toString('base64'), weights: w.toString('base64'), count: keep.length };
+}
+
+/** Linear logit of one normalised text. */
+export function logit(model: LinearModel, norm: string): number {
+  return model.bias + dotFeatures(norm, model.weights);
+}

@@ -1,0 +1,35 @@
+/**
+ * Splits content that arrives as data into sentence- or line-sized pieces. In data mode one
+ * inserted instruction is the signal, and a bag of n-grams over a whole email or table would
+ * dilute it: each piece is scored and the highest counts.
+ */
+const BOUNDARY_RE = /\n+|(?<=[.!?])\s+(?=\S)/;
+const MIN_SEGMENT = 24;
+const MAX_SEGMENT = 400;
+
+export function splitSegments(text: string): string[] {
+  const out: string[] = [];
+  let carry = '';
+  for (const raw of text.split(BOUNDARY_RE)) {
+    const piece = carry ? `${carry} ${raw.trim()}` : raw.trim();
+    if (piece.length < MIN_SEGMENT) {
+      carry = piece;
+      continue;
+    }
+    carry = '';
+    for (let i = 0; i < piece.length; i += MAX_SEGMENT) {
+      let end = Math.min(piece.length, i + MAX_SEGMENT);
+      if (end < piece.length) {
+        const space = piece.lastIndexOf(' ', end);
+        if (space > i + MAX_SEGMENT / 2) end = space;
+      }
+      out.push(piece.slice(i, end));
+      i = end - MAX_SEGMENT;
+    }
+  }
+  if (carry) {
+    if (out.length > 0 && carry.length < MIN_SEGMENT) out[out.length - 1] += ` ${carry}`;
+    else out.push(carry);
+  }
+  return out;
+}
