@@ -1,0 +1,282 @@
+// Secret detectors: each rule on generated fakes (random characters in the right alphabet and
+// length, from a seeded generator, so no real-looking credential is committed) and on the
+// placeholders, documentation examples and near-misses that must not fire.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { base62, crc32 } from '../../src/detect/secrets/checksum.js';
+import { detectSecrets } from '../../src/detect/secrets/index.js';
+import type { DetectedEntity } from '../../src/detect/types.js';
+import { generateKeySecret } from '../../src/identity/key-secrets.js';
+
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+const DIGITS = '0123456789';
+const B62 = DIGITS + UPPER + LOWER;
+const B64 = B62 + '+/';
+const B64URL = B62 + '-_';
+const HEX = '0123456789abcdef';
+
+let seed = 0x5eed;
+/** mulberry32: deterministic, so failures reproduce. */
+function next(): number {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+function rand(alphabet: string, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += alphabet[Math.floor(next() * alphabet.length)];
+  return s;
+}
+/** 30 random base62 + their CRC32 in base62 (GitHub and npm token shape). */
+function withChecksum(): string {
+  const entropy = rand(B62, 30);
+  return entropy + base62(crc32(entropy), 6);
+}
+const b64url = (s: string) => Buffer.from(s).toString('base64url');
+
+type Found = Pick<DetectedEntity, 'detector' | 'start' | 'end' | 'confidence'>;
+function found(text: string): Found[] {
+  return detectSecrets(text).map(({ detector, start, end, confidence }) => ({ detector, start, end, confidence }));
+}
+/** The one finding in `before + secret + after`, at exactly the secret's offsets. */
+function assertOne(before: string, secret: string, after: string, detector: string, confidence?: number): void {
+  const text = before + secret + after;
+  const all = detectSecrets(text);
+  assert.equal(all.length, 1, `expected one finding in ${JSON.stringify(text)}, got ${JSON.stringify(all)}`);
+  const [f] = all;
+  assert.equal(f!.type, 'secret');
+  assert.equal(f!.detector, detector);
+  assert.deepEqual([f!.start, f!.end], [before.length, before.length + secret.length], JSON.stringify(text.slice(f!.start, f!.end)));
+  if (confidence !== undefined) assert.equal(f!.confidence, confidence);
+}
+function assertNone(text: string): void {
+  assert.deepEqual(found(text), [], JSON.stringify(text));
+}
+
+describe('AWS', () => {
+  it('finds access key ids (AKIA long-term, ASIA temporary)', () => {
+    assertOne('export AWS_ACCESS_KEY_ID=', 'AKIA' + rand('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16), '\n', 'aws-access-key-id', 0.97);
+    assertOne('id ', 'ASIA' + rand('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16), '.', 'aws-access-key-id', 0.97);
+  });
+  it('finds the secret access key only in key-like context, span = the value', () => {
+    const secret = rand(B64, 40);
+    assertOne('aws_secret_access_key = ', secret, '\n', 'aws-secret-access-key', 0.95);
+    assertOne('{"AccessKeyId": "x", "SecretAccessKey": "', secret, '"}', 'aws-secret-access-key', 0.95);
+    assertNone(`checksum ${secret} ok`);
+  });
+  it('skips the documentation examples and lookalikes', () => {
+    assertNone('AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE');
+    assertNone('aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
+    assertNone('AKIAXXXXXXXXXXXXXXXX AKIA1234567890ABCDEF');
+    assertNone('XAKIA' + rand(UPPER, 16)); // inside a longer identifier
+    assertNone('AKIA' + rand(UPPER, 20)); // too long
+  });
+});
+
+describe('Google Cloud', () => {
+  const pem = `-----BEGIN PRIVATE KEY-----\\n${rand(B64, 64)}\\n${rand(B64, 64)}\\n${rand(B64, 20)}=\\n-----END PRIVATE KEY-----\\n`;
+  it('finds the private_key of a service-account JSON key file', () => {
+    const before = `{"type": "service_account", "project_id": "p-1", "private_key_id": "${rand(HEX, 40)}", "private_key": "`;
+    assertOne(before, pem, '", "client_email": "svc@p-1.iam.gserviceaccount.com"}', 'gcp-service-account-key', 0.99);
+  });
+  it('skips an elided key', () => {
+    assertNone('{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\n...\\n-----END PRIVATE KEY-----\\n"}');
+  });
+  it('finds Google API keys, not placeholders', () => {
+    assertOne('const key = "', 'AIza' + rand(B64URL, 35), '";', 'google-api-key', 0.97);
+    assertNone('key=AIza' + 'x'.repeat(35));
+    assertNone('key=AIza' + rand(B64URL, 20));
+  });
+});
+
+describe('Azure', () => {
+  it('finds AccountKey in a storage connection string, span = the key', () => {
+    const key = rand(B64, 86) + '==';
+    assertOne('DefaultEndpointsProtocol=https;AccountName=acct1;AccountKey=', key, ';EndpointSuffix=core.windows.net', 'azure-connection-string-key', 0.97);
+    assertNone('DefaultEndpointsProtocol=https;AccountName=acct1;AccountKey=<your-account-key>;EndpointSuffix=core.windows.net');
+  });
+  it('finds the signature of a SAS URL', () => {
+    const sig = rand(B62, 20) + '%2B' + rand(B62, 20) + '%3D';
+    const before = 'https://acct1.blob.core.windows.net/c/b.txt?sv=2022-11-02&ss=b&srt=o&sp=r&se=2030-01-01T00:00:00Z&spr=https&sig=';
+    assertOne(before, sig, ' expires soon', 'azure-sas-token', 0.95);
+    assertNone(`https://example.org/login?next=%2F&sig=${sig}`); // no signed version: not a SAS
+  });
+});
+
+describe('GitHub and GitLab', () => {
+  it('finds classic tokens; a valid CRC32 checksum raises confidence', () => {
+    for (const p of ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_']) assertOne('token: ', p + withChecksum(), '\n', 'github-token', 0.99);
+    const body = withChecksum();
+    const broken = body.slice(0, 30) + (body[30] === 'A' ? 'B' : 'A') + body.slice(31);
+    assertOne('GH_TOKEN=', 'ghp_' + broken, '', 'github-token', 0.8);
+  });
+  it('finds fine-grained tokens', () => {
+    assertOne('', `github_pat_${rand(B62, 22)}_${rand(B62, 59)}`, ' ', 'github-fine-grained-token', 0.99);
+  });
+  it('skips placeholders and tokens inside longer identifiers', () => {
+    assertNone('ghp_' + 'x'.repeat(36));
+    assertNone('ghp_your_token_here');
+    assertNone('myghp_' + withChecksum());
+    assertNone('ghp_' + withChecksum() + 'abc');
+  });
+  it('finds GitLab personal access tokens', () => {
+    assertOne('PRIVATE-TOKEN: ', 'glpat-' + rand(B62 + '-_', 20), '\n', 'gitlab-token', 0.97);
+    assertNone('glpat-xxxxxxxxxxxxxxxxxxxx');
+  });
+});
+
+describe('Slack', () => {
+  it('finds bot and user tokens', () => {
+    assertOne('SLACK_BOT_TOKEN=', `xoxb-${rand(DIGITS, 12)}-${rand(DIGITS, 13)}-${rand(B62, 24)}`, '\n', 'slack-token', 0.97);
+    assertOne('', `xoxp-${rand(DIGITS, 12)}-${rand(DIGITS, 12)}-${rand(DIGITS, 13)}-${rand(HEX, 32)}`, '', 'slack-token', 0.97);
+  });
+  it('finds webhook URLs', () => {
+    assertOne('POST ', `https://hooks.slack.com/services/T${rand(UPPER + DIGITS, 8)}/B${rand(UPPER + DIGITS, 10)}/${rand(B62, 24)}`, ' now', 'slack-webhook', 0.98);
+  });
+  it('skips placeholders', () => {
+    assertNone('xoxb-your-bot-token');
+    assertNone('xoxb-000000000000-0000000000000-xxxxxxxxxxxxxxxxxxxxxxxx');
+    assertNone('https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX');
+  });
+});
+
+describe('Stripe, OpenAI, Anthropic, npm, Gatehouse', () => {
+  it('Stripe: live keys high, test keys lower, publishable keys not at all', () => {
+    assertOne('stripe.api_key = "', 'sk_live_' + rand(B62, 24), '"', 'stripe-key', 0.98);
+    assertOne('', 'rk_live_' + rand(B62, 99), '', 'stripe-key', 0.98);
+    assertOne('', 'sk_test_' + rand(B62, 24), '', 'stripe-key', 0.6);
+    assertNone('pk_live_' + rand(B62, 24));
+    assertNone('sk_live_xxxxxxxxxxxxxxxxxxxxxxxx');
+  });
+  it('OpenAI: project and legacy keys', () => {
+    assertOne('OPENAI_API_KEY=', `sk-proj-${rand(B64URL, 74)}T3BlbkFJ${rand(B64URL, 74)}`, '\n', 'openai-key', 0.99);
+    assertOne('', `sk-${rand(B62, 20)}T3BlbkFJ${rand(B62, 20)}`, '', 'openai-key', 0.99);
+    assertOne('', `sk-${rand(B62, 48)}`, '', 'openai-key', 0.85);
+    assertNone('OPENAI_API_KEY=sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx');
+    assertNone('use sk-... or sk-proj-... keys');
+    assertNone('task-' + rand(B62, 48)); // "sk-" inside a longer word
+  });
+  it('Anthropic keys', () => {
+    assertOne('x-api-key: ', `sk-ant-api03-${rand(B64URL, 93)}AA`, '\n', 'anthropic-key', 0.99);
+    assertNone('ANTHROPIC_API_KEY=sk-ant-api03-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx');
+  });
+  it('npm tokens', () => {
+    assertOne('//registry.npmjs.org/:_authToken=', 'npm_' + withChecksum(), '\n', 'npm-token', 0.99);
+    assertNone('npm_' + 'a'.repeat(36));
+  });
+  it("Gatehouse's own keys", () => {
+    assertOne('Authorization: Bearer ', generateKeySecret(), '', 'gatehouse-key', 0.99);
+    assertNone('gk-' + 'x'.repeat(40));
+    assertNone('gk-' + rand(B62, 39));
+  });
+});
+
+describe('private keys', () => {
+  const lines = Array.from({ length: 8 }, () => rand(B64, 64)).join('\n');
+  it('finds the whole PEM block', () => {
+    for (const kind of ['', 'RSA ', 'EC ', 'OPENSSH ', 'ENCRYPTED ']) {
+      assertOne('key:\n', `-----BEGIN ${kind}PRIVATE KEY-----\n${lines}\n-----END ${kind}PRIVATE KEY-----`, '\nthanks', 'private-key', 0.99);
+    }
+  });
+  it('skips elided keys, public keys and mismatched markers', () => {
+    assertNone('-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----');
+    assertNone('-----BEGIN RSA PRIVATE KEY-----\nMIIE...your key here...\n-----END RSA PRIVATE KEY-----');
+    assertNone(`-----BEGIN PUBLIC KEY-----\n${lines}\n-----END PUBLIC KEY-----`);
+    assertNone(`-----BEGIN RSA PRIVATE KEY-----\n${lines}\n-----END EC PRIVATE KEY-----`);
+  });
+});
+
+describe('JWTs', () => {
+  const token = (header: object, payload: object) => `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}.${rand(B64URL, 43)}`;
+  it('finds a signed JWT', () => {
+    assertOne('Authorization: Bearer ', token({ alg: 'RS256', typ: 'JWT' }, { sub: 'u_8f3k2', iat: 1700000000 }), '\n', 'jwt', 0.95);
+  });
+  it('skips the tutorial token, unsigned tokens and headers without alg', () => {
+    assertNone(token({ alg: 'HS256', typ: 'JWT' }, { sub: '1234567890', name: 'John Doe', iat: 1516239022 }));
+    assertNone(token({ alg: 'none' }, { sub: 'u1' }));
+    assertNone(token({ typ: 'JWT' }, { sub: 'u1' }));
+    assertNone(`eyJ${rand(B64URL, 30)}.${rand(B64URL, 30)}.${rand(B64URL, 30)}`);
+  });
+});
+
+describe('passwords in URLs and connection strings', () => {
+  it('finds the password of a URL, span = the password only', () => {
+    const pw = rand(B62, 16);
+    assertOne('DATABASE_URL=postgres://app:', pw, '@db.internal:5432/app', 'url-password', 0.9);
+    assertOne('redis://:', pw, '@cache:6379/0', 'url-password', 0.9);
+    assertOne('amqp://svc:', 'p@ss-' + pw, '@mq/vhost', 'url-password', 0.9); // an unescaped @ stays inside
+  });
+  it('skips obvious placeholders (precision first)', () => {
+    for (const pw of ['password', 'pass', 'secret', 'changeme', '${DB_PASSWORD}', '<password>', '****', 'xxxxxxxx', 'PASSWORD'])
+      assertNone(`postgres://user:${pw}@localhost/db`);
+    assertNone('https://example.com:443@attacker.test/'); // a port, not a password
+    assertNone('see http://localhost:8080/a@b');
+  });
+  it('finds Password=/Pwd= in connection strings and password= in query strings', () => {
+    assertOne('Server=tcp:db1.example.net,1433;Database=app;User ID=svc;Password=', 'Tr0ub4dor&3x', ';Encrypt=true;', 'connection-string-password', 0.9);
+    assertOne('Driver={ODBC Driver 18};Server=db;Uid=svc;Pwd={', 'a;b' + rand(B62, 10), '};', 'connection-string-password', 0.9);
+    assertOne('jdbc:mysql://db/app?user=svc&password=', rand(B62, 12), '&useSSL=true', 'connection-string-password', 0.9);
+  });
+  it('skips placeholders in connection strings and bare prose', () => {
+    assertNone('Server=db;Database=app;User Id=sa;Password=changeme;');
+    assertNone('Server=db;Database=app;User Id=sa;Password=<your-password>;');
+    assertNone('Server=db;Database=app;User Id=sa;Password=password;');
+    assertNone('the password=hunter2 thing is a meme');
+  });
+});
+
+describe('generic high-entropy values in key-like context', () => {
+  it('finds them, span = the value', () => {
+    assertOne('api_key = "', rand(B62, 32), '"', 'generic-secret');
+    assertOne('{"clientSecret": "', rand(B62 + '-_.~', 40), '"}', 'generic-secret');
+    assertOne('Authorization: Bearer ', rand(HEX, 40), '\n', 'generic-secret');
+    assertOne('MY_SERVICE_TOKEN=', rand(B62, 24), '\n', 'generic-secret');
+    assertOne("db_password: '", 'Xk7#pQ2m-Z9vL', "'", 'generic-secret', 0.75);
+  });
+  it('skips placeholders, code references, low entropy and values without context', () => {
+    assertNone('api_key = "your_api_key_here"');
+    assertNone('token: "<TOKEN>"');
+    assertNone('api_key = process.env.API_KEY');
+    assertNone('API_KEY=${API_KEY}');
+    assertNone('secret: "aaaaaaaaaaaaaaaaaaaaaaaa"');
+    assertNone('max_tokens: 123456789012345678');
+    assertNone('tokenizer: cl100k_base');
+    assertNone('password: "password123"');
+    assertNone('password = getPassword()');
+    assertNone(`commit ${rand(HEX, 40)} fixed it`);
+    assertNone(`"private_key_id": "${rand(HEX, 40)}", "token_type": "Bearer", "secret_name": "${rand(B62, 20)}"`);
+  });
+});
+
+describe('detectSecrets over a whole text', () => {
+  it('finds several secrets in order, with exact offsets', () => {
+    const aws = 'AKIA' + rand('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16);
+    const gh = 'ghp_' + withChecksum();
+    const pw = rand(B62, 14);
+    const text = `aws ${aws}, github ${gh} and postgres://u:${pw}@h/db — done ✓`;
+    assert.deepEqual(found(text), [
+      { detector: 'aws-access-key-id', start: 4, end: 24, confidence: 0.97 },
+      { detector: 'github-token', start: 33, end: 73, confidence: 0.99 },
+      { detector: 'url-password', start: 91, end: 91 + pw.length, confidence: 0.9 },
+    ]);
+  });
+  it('offsets are UTF-16 code units after astral characters', () => {
+    const key = 'sk_live_' + rand(B62, 30);
+    assertOne('🔑🔑 key: ', key, ' 🔑', 'stripe-key', 0.98);
+  });
+  it('a specific rule wins over the generic one on the same value', () => {
+    assertOne('api_key = "', 'sk_test_' + rand(B62, 24), '"', 'stripe-key', 0.6);
+    assertOne('token: ', 'ghp_' + withChecksum(), '', 'github-token', 0.99);
+  });
+  it('keeps no state between calls', () => {
+    const text = `${'npm_' + withChecksum()} and ${'gk-' + rand(B62, 40)}`;
+    assert.deepEqual(found(text), found(text));
+    assert.equal(found(text).length, 2);
+  });
+  it('finds nothing in ordinary prose', () => {
+    assertNone('Please summarise the attached report on token economics and API key rotation best practices.');
+    assertNone('The secret to good bread is time. Password managers help. Our auth flow uses OAuth 2.0.');
+  });
+});
