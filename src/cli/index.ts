@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { runServe } from './serve.js';
 import { runConfigCheck } from './config-check.js';
 import { addIdentityCommands } from './identity-commands.js';
@@ -49,5 +49,15 @@ config
   });
 
 addIdentityCommands(program, DEFAULT_CONFIG);
+
+program
+  .command('scan')
+  .description('Run the PII, secret and prompt-injection detectors over JSON Lines (a string, or {"text": ...}, per line); one JSON line out per line in.')
+  .argument('[files...]', 'JSON Lines files (default: stdin)')
+  .addOption(new Option('--mode <mode>', 'prompt: text a user wrote; data: content arriving as data (tool results, documents)').choices(['prompt', 'data']).default('prompt'))
+  .action(async (files: string[], opts: { mode: 'prompt' | 'data' }) => {
+    const { runScan } = await import('./scan.js');
+    process.exitCode = await runScan({ mode: opts.mode, files });
+  });
 
 await program.parseAsync(process.argv);

@@ -39,6 +39,8 @@ export const ERROR_CATALOGUE = {
   already_exists: { status: 409, fault: 'caller', message: 'A resource with this name or id already exists.' },
   model_not_found: { status: 404, fault: 'caller', message: 'The requested model is not configured on this gateway.' },
   model_not_allowed: { status: 403, fault: 'policy', message: 'This caller may not use the requested model.' },
+  sensitive_data_blocked: { status: 400, fault: 'policy', message: 'The request contains sensitive data that policy does not allow to reach the model.' },
+  prompt_injection_detected: { status: 400, fault: 'policy', message: 'The request looks like a prompt injection, which policy blocks.' },
   approval_required: { status: 403, fault: 'policy', message: 'This action needs human approval, and no approval workflow is configured for it.' },
   policy_failed: { status: 503, fault: 'gateway', message: 'A policy that fails closed could not reach a decision.' },
   store_unavailable: { status: 503, fault: 'gateway', message: 'The identity store cannot be reached.' },

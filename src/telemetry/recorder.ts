@@ -29,6 +29,8 @@ export function recordExchange(exchange: Exchange, method: string, path: string,
       team: exchange.identity.team,
       credential: exchange.identity.credential,
       decisions: exchange.decisions.length > 0 ? exchange.decisions : undefined,
+      // Positions, types and actions only: detectors never hand over the values they found.
+      findings: exchange.findings.length > 0 ? exchange.findings : undefined,
       attempts: exchange.attempts.length > 0 ? exchange.attempts : undefined,
       usage: exchange.usage,
       costUsd: exchange.costUsd,

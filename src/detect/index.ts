@@ -1,0 +1,17 @@
+import { detectPii } from './pii/index.js';
+import { detectSecrets } from './secrets/index.js';
+import type { DetectedEntity } from './types.js';
+
+export { scoreInjection } from './injection/index.js';
+export type { DetectedEntity, Detector, EntityType } from './types.js';
+
+/**
+ * Every PII and secret detector over one text, in order of position. Where a secret and a PII
+ * entity overlap (a password that looks like a phone number), the secret wins: it is the more
+ * specific finding and the one that must never leak.
+ */
+export function detectEntities(text: string): DetectedEntity[] {
+  const secrets = detectSecrets(text);
+  const pii = detectPii(text).filter((p) => !secrets.some((s) => p.start < s.end && s.start < p.end));
+  return [...secrets, ...pii].sort((a, b) => a.start - b.start || b.end - a.end);
+}

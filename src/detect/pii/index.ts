@@ -1,0 +1,39 @@
+import type { Detector } from '../types.js';
+import { detectCreditCard } from './credit-card.js';
+import { detectDateOfBirth } from './date-of-birth.js';
+import { detectEmail } from './email.js';
+import { detectIban } from './iban.js';
+import { detectIpAddress } from './ip-address.js';
+import { detectPerson } from './person.js';
+import { detectPhone } from './phone.js';
+import { detectStreetAddress } from './street-address.js';
+import { detectUsSsn } from './us-ssn.js';
+import { resolveOverlaps } from './resolve-overlaps.js';
+
+export { detectCreditCard, cardBrand, luhnValid } from './credit-card.js';
+export { detectDateOfBirth } from './date-of-birth.js';
+export { detectEmail } from './email.js';
+export { detectIban, ibanChecksumValid } from './iban.js';
+export { detectIpAddress, isIpv6 } from './ip-address.js';
+export { detectPerson } from './person.js';
+export { detectPhone } from './phone.js';
+export { detectStreetAddress } from './street-address.js';
+export { detectUsSsn, ssnValid } from './us-ssn.js';
+export { resolveOverlaps } from './resolve-overlaps.js';
+
+/** Every PII detector, by name (for per-route selection and per-detector evaluation). */
+export const PII_DETECTORS: Readonly<Record<string, Detector>> = {
+  email: detectEmail,
+  phone: detectPhone,
+  credit_card: detectCreditCard,
+  iban: detectIban,
+  us_ssn: detectUsSsn,
+  ip_address: detectIpAddress,
+  date_of_birth: detectDateOfBirth,
+  person: detectPerson,
+  street_address: detectStreetAddress,
+};
+
+const ALL = Object.values(PII_DETECTORS);
+
+export const detectPii: Detector = (text) => resolveOverlaps(ALL.flatMap((d) => d(text)));

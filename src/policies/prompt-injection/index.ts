@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { GatehouseError } from '../../errors/gatehouse-error.js';
+import type { PolicyModule } from '../../pipeline/policy.js';
+import { scoreInjection } from '../../detect/index.js';
+import type { SlotKind } from '../../llm/formats/text-view.js';
+import { enforceField } from '../common-schema.js';
+
+/** How each slot kind is read: what a person wrote is a prompt; what a tool returned is data. */
+const MODE_OF: Partial<Record<SlotKind, 'prompt' | 'data'>> = { system: 'prompt', user: 'prompt', input: 'prompt', tool_result: 'data' };
+
+const configSchema = z
+  .object({
+    enforce: enforceField,
+    action: z.enum(['block', 'log_only']).default('block').describe('block: refuse the request (400 prompt_injection_detected); log_only: record the finding.'),
+    threshold: z.number().min(0).max(1).optional().describe('Score above which a prompt is flagged (default: the tuned threshold, docs/detectors.md).'),
+    dataThreshold: z.number().min(0).max(1).optional().describe('The same for content arriving as data: tool results (default: the tuned one).'),
+  })
+  .strict()
+  .describe('Scores prompts and tool results for prompt injection (heuristics and a small trained classifier).');
+
+export type PromptInjectionConfig = z.output<typeof configSchema>;
+
+/**
+ * The inspect-in phase for injection: user and system text is scored as a prompt, tool results as
+ * data (where an instruction addressed to the model is itself the signal). Text the model wrote
+ * (assistant turns, tool-call arguments) is not scored.
+ */
+export const promptInjectionPolicy: PolicyModule<PromptInjectionConfig> = {
+  name: 'prompt-injection',
+  description: 'Blocks or records prompt injection in prompts and tool results.',
+  configSchema,
+  writes: ['findings', 'decisions'],
+  create(config) {
+    return {
+      name: 'prompt-injection',
+      enforce: config.enforce,
+      failMode: 'closed',
+      hooks: {
+        inspectIn(exchange) {
+          const view = exchange.textView;
+          if (view === undefined) return undefined;
+          const flagged: string[] = [];
+          view.slots.forEach((slot, i) => {
+            const mode = MODE_OF[slot.kind];
+            if (mode === undefined) return;
+            const threshold = mode === 'data' ? config.dataThreshold : config.threshold;
+            const result = scoreInjection(slot.text, mode, threshold);
+            if (!result.flagged) return;
+            flagged.push(`${slot.kind} ${slot.index}`);
+            exchange.findings.push({
+              policy: 'prompt-injection',
+              type: 'prompt_injection',
+              detector: result.signals.length > 0 ? `classifier+${result.signals.join('+')}` : 'classifier',
+              slot: i,
+              start: 0,
+              end: slot.text.length,
+              confidence: result.score,
+              action: config.action,
+            });
+          });
+          if (flagged.length === 0) return undefined;
+          if (config.action === 'log_only') return { action: 'allow', reason: `injection recorded in ${flagged.join(', ')}` };
+          return {
+            action: 'deny',
+            error: new GatehouseError('prompt_injection_detected', `The request looks like a prompt injection (${flagged.join(', ')}).`),
+            reason: `injection in ${flagged.join(', ')}`,
+          };
+        },
+      },
+    };
+  },
+};
