@@ -20,7 +20,7 @@ export const SCENARIOS = [
     target: 'gatehouse',
     config: 'gatehouse-production.yaml',
     headers: { authorization: 'Bearer gk-bench' },
-    what: 'Gatehouse, production set (today: identity — virtual keys from the store)',
+    what: 'Gatehouse, production set (identity + PII, secret and injection scanning)',
   },
   {
     name: 'portkey',
