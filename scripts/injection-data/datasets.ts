@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { splitSegments } from '../../src/detect/injection/segments.js';
+import { prng } from '../../src/llm/providers/simulated/generate.js';
 
 export type Split = 'train' | 'tune' | 'test';
 export type Kind = 'injection' | 'benign' | 'hard';
@@ -32,16 +33,8 @@ export function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG (mulberry32), for deterministic splits and shuffles. */
+export const mulberry32 = prng;
 
 export function shuffle<T>(xs: T[], rand: () => number): T[] {
   for (let i = xs.length - 1; i > 0; i--) {

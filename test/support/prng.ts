@@ -1,11 +1,2 @@
-/** mulberry32: a small deterministic PRNG, so a failing randomised case can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's seeded PRNG (mulberry32), so a failing randomised case can be replayed from its seed. */
+export { prng } from '../../src/llm/providers/simulated/generate.js';
