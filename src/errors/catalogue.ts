@@ -40,6 +40,7 @@ export const ERROR_CATALOGUE = {
   model_not_found: { status: 404, fault: 'caller', message: 'The requested model is not configured on this gateway.' },
   model_not_allowed: { status: 403, fault: 'policy', message: 'This caller may not use the requested model.' },
   sensitive_data_blocked: { status: 400, fault: 'policy', message: 'The request contains sensitive data that policy does not allow to reach the model.' },
+  content_blocked: { status: 400, fault: 'policy', message: "The request matches a content rule of this route." },
   prompt_injection_detected: { status: 400, fault: 'policy', message: 'The request looks like a prompt injection, which policy blocks.' },
   approval_required: { status: 403, fault: 'policy', message: 'This action needs human approval, and no approval workflow is configured for it.' },
   policy_failed: { status: 503, fault: 'gateway', message: 'A policy that fails closed could not reach a decision.' },
