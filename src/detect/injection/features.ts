@@ -103,11 +103,28 @@ export function featureVector(norm: string): Map<number, number> {
   return v;
 }
 
-/** Dot product of a text's features with a dense weight vector (the linear part of the score). */
-export function dotFeatures(norm: string, weights: Float32Array): number {
+/**
+ * Dot product of a text's features with a dense weight vector (the linear part of the score).
+ * `nonZero` (one bit per weight, 32 KB — it stays in cache where the 1 MiB of weights does not)
+ * lets the walk skip the ~90% of hashes whose weight is zero without touching the weights.
+ */
+export function dotFeatures(norm: string, weights: Float32Array, nonZero?: Uint32Array): number {
   let s = 0;
+  if (nonZero === undefined) {
+    forEachFeature(norm, (i, x) => {
+      s += weights[i] * x;
+    });
+    return s;
+  }
   forEachFeature(norm, (i, x) => {
-    s += weights[i] * x;
+    if ((nonZero[i >>> 5]! & (1 << (i & 31))) !== 0) s += weights[i]! * x;
   });
   return s;
+}
+
+/** The bitmap of a weight vector's non-zero entries, for dotFeatures. */
+export function nonZeroBitmap(weights: Float32Array): Uint32Array {
+  const bits = new Uint32Array(Math.ceil(weights.length / 32));
+  for (let i = 0; i < weights.length; i++) if (weights[i] !== 0) bits[i >>> 5]! |= 1 << (i & 31);
+  return bits;
 }
