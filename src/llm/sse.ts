@@ -20,7 +20,12 @@ export class SseSplitter {
 
   /** Feeds bytes; returns every event completed by them. */
   push(chunk: Uint8Array): SseEvent[] {
-    this.#buffer += this.#decoder.decode(chunk, { stream: true });
+    return this.pushText(this.#decoder.decode(chunk, { stream: true }));
+  }
+
+  /** Feeds text already decoded; returns every event completed by it. */
+  pushText(text: string): SseEvent[] {
+    this.#buffer += text;
     const events: SseEvent[] = [];
     for (;;) {
       const match = BOUNDARY.exec(this.#buffer);

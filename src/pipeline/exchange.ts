@@ -9,6 +9,7 @@ import { ANONYMOUS, type Identity } from './identity.js';
 import type { PeerCertificate } from '../identity/client-certificate.js';
 import type { Phase } from './phases.js';
 import type { CompiledRoute, Runtime } from '../config/runtime.js';
+import type { ResponseInspector } from './response-inspection.js';
 
 export type Surface = 'llm';
 /** What the client asked for, in its own API: chat completions, Messages, Responses, ... */
@@ -35,6 +36,8 @@ export interface Finding {
   readonly end: number;
   readonly confidence: number;
   readonly action: string;
+  /** Set on findings in the response (inspect-out); `slot` is then the response slot or stream channel. */
+  readonly direction?: 'response';
 }
 
 /** One try at a provider. */
@@ -91,6 +94,8 @@ export class Exchange {
   readonly decisions: Decision[] = [];
   readonly findings: Finding[] = [];
   readonly attempts: Attempt[] = [];
+  /** Registered by policies during the request phases; applied to the response's text (inspect-out). */
+  responseInspectors: ResponseInspector[] | undefined;
   usage: Usage | undefined;
   costUsd: number | undefined;
   /** Time spent waiting on providers (headers and body), in ms; the rest is gateway overhead. */
@@ -152,6 +157,10 @@ export class Exchange {
       const i = list === undefined ? -1 : list.indexOf(listener);
       if (i !== -1) list!.splice(i, 1);
     };
+  }
+
+  addResponseInspector(inspector: ResponseInspector): void {
+    (this.responseInspectors ??= []).push(inspector);
   }
 
   decide(decision: Decision): void {

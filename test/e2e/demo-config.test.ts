@@ -34,6 +34,17 @@ describe('the demo configuration without any provider key', () => {
     assert.equal(emb.data.length, 1);
   });
 
+  test('demo-private: e-mails pseudonymized (restored in the answer), phones redacted, secrets blocked', async () => {
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'gk-demo', maxRetries: 0 });
+    const reply = await client.chat.completions.create({ model: 'demo-private', messages: [{ role: 'user', content: 'Mail ana@example.com or call +1 415 555 0132' }] });
+    assert.equal(reply.choices[0].message.content, 'Mail ana@example.com or call [PHONE_1]');
+    const stream = await client.chat.completions.create({ model: 'demo-private', stream: true, messages: [{ role: 'user', content: 'Mail ana@example.com today' }] });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    assert.equal(text, 'Mail ana@example.com today');
+    await assert.rejects(client.chat.completions.create({ model: 'demo-private', messages: [{ role: 'user', content: 'key AKIA4HZQ7MX2KJ5PWN3T' }] }), /sensitive_data_blocked|secret/);
+  });
+
   test('demo answers the Anthropic SDK natively and the Responses API through translation', async () => {
     const anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'gk-demo', maxRetries: 0 });
     const message = await anthropic.messages.create({ model: 'demo', max_tokens: 200, messages: [{ role: 'user', content: 'hello' }] });
@@ -60,7 +71,7 @@ describe('the demo configuration without any provider key', () => {
     await expectApiError(client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }), 503, 'provider_not_configured');
     const ids = [];
     for await (const m of client.models.list()) ids.push(m.id);
-    assert.deepEqual(ids.sort(), ['demo', 'demo-echo', 'demo-embed']);
+    assert.deepEqual(ids.sort(), ['demo', 'demo-echo', 'demo-embed', 'demo-private']);
   });
 });
 

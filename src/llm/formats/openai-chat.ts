@@ -68,7 +68,7 @@ export function chatTextView(body: Record<string, unknown>, onChange: () => void
     if (Array.isArray(m.tool_calls)) {
       for (const call of m.tool_calls as Record<string, unknown>[]) {
         const fn = call.function as Record<string, unknown> | null | undefined;
-        if (fn !== null && typeof fn === 'object' && typeof fn.arguments === 'string') slots.push(fieldSlot('tool_call', index, fn, 'arguments', onChange));
+        if (fn !== null && typeof fn === 'object' && typeof fn.arguments === 'string') slots.push(fieldSlot('tool_call', index, fn, 'arguments', onChange, 'json'));
       }
     }
   });
@@ -121,7 +121,7 @@ export function chatResponseTextView(json: Record<string, unknown>, onChange: ()
     if (Array.isArray(msg.tool_calls)) {
       for (const call of msg.tool_calls as Record<string, unknown>[]) {
         const fn = call?.function as Record<string, unknown> | null | undefined;
-        if (fn !== null && typeof fn === 'object' && typeof fn.arguments === 'string') slots.push(fieldSlot('tool_call', index, fn, 'arguments', onChange));
+        if (fn !== null && typeof fn === 'object' && typeof fn.arguments === 'string') slots.push(fieldSlot('tool_call', index, fn, 'arguments', onChange, 'json'));
       }
     }
   });

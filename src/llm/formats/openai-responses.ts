@@ -73,7 +73,7 @@ export function responsesTextView(body: Record<string, unknown>, onChange: () =>
         break;
       }
       case 'function_call':
-        if (typeof item.arguments === 'string') slots.push(fieldSlot('tool_call', index, item, 'arguments', onChange));
+        if (typeof item.arguments === 'string') slots.push(fieldSlot('tool_call', index, item, 'arguments', onChange, 'json'));
         break;
       case 'function_call_output':
         if (typeof item.output === 'string') slots.push(fieldSlot('tool_result', index, item, 'output', onChange));
@@ -102,7 +102,7 @@ export function responsesResponseTextView(json: Record<string, unknown>, onChang
         if (isJsonObject(part) && part.type === 'output_text' && typeof part.text === 'string') slots.push(fieldSlot('output', index, part, 'text', onChange));
       }
     } else if (item.type === 'function_call' && typeof item.arguments === 'string') {
-      slots.push(fieldSlot('tool_call', index, item, 'arguments', onChange));
+      slots.push(fieldSlot('tool_call', index, item, 'arguments', onChange, 'json'));
     }
   });
   return { slots };

@@ -3,6 +3,8 @@
  * rewrite, whatever the wire format. Detectors see `TextSlot.text`; a policy that redacts calls
  * `set`, which writes into the parsed body and marks the Exchange's body as changed.
  */
+import type { TextEncoding } from '../../pipeline/response-inspection.js';
+
 export type SlotKind = 'system' | 'user' | 'assistant' | 'tool_call' | 'tool_result' | 'input' | 'output';
 
 export interface TextSlot {
@@ -10,6 +12,8 @@ export interface TextSlot {
   /** Position in the format's list (message index, input index). */
   readonly index: number;
   readonly text: string;
+  /** 'json' when the text is JSON source (tool-call arguments sent as a string); plain text otherwise. */
+  readonly encoding: TextEncoding;
   set(text: string): void;
 }
 
@@ -18,11 +22,19 @@ export interface TextView {
 }
 
 /** A slot over `holder[key]` (an object's field or an array's element) that reports rewrites. */
-export function fieldSlot(kind: SlotKind, index: number, holder: Record<string, unknown> | unknown[], key: string | number, onChange: () => void): TextSlot {
+export function fieldSlot(
+  kind: SlotKind,
+  index: number,
+  holder: Record<string, unknown> | unknown[],
+  key: string | number,
+  onChange: () => void,
+  encoding: TextEncoding = 'text',
+): TextSlot {
   const h = holder as Record<string | number, unknown>;
   return {
     kind,
     index,
+    encoding,
     get text() {
       return h[key] as string;
     },

@@ -11,6 +11,8 @@ import { MAX_UPSTREAM_BODY, parseProviderJson, sendPassthrough, sendProviderJson
 import { parseEventData, relayStream } from './stream-relay.js';
 import { streamUsage, UPSTREAM_FORMATS, usageOrEstimate } from './upstream-formats.js';
 import { passthroughBytes } from './passthrough-bytes.js';
+import { streamTextFilter } from '../response-text/stream-filter.js';
+import { inspectJsonResponse } from '../response-text/json-response.js';
 
 const INCLUDE_USAGE_MEMBER = Buffer.from('"stream_options":{"include_usage":true},');
 
@@ -60,6 +62,7 @@ export async function forwardChatNatively(exchange: Exchange, raw: Buffer, res: 
         complete: () => done || observer.finished,
         errorEvent: (error) => sseData(JSON.stringify(openAIErrorObject(error, exchange.id))),
         usage: () => streamUsage(observer, UPSTREAM_FORMATS.chat, outBody),
+        text: streamTextFilter(exchange),
       },
       logger,
     );
@@ -67,8 +70,9 @@ export async function forwardChatNatively(exchange: Exchange, raw: Buffer, res: 
   const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
   const json = parseProviderJson(buf, route.provider.name);
   account(exchange, upstreamModel, usageOrEstimate(UPSTREAM_FORMATS.chat, outBody, json));
+  const inspected = inspectJsonResponse(exchange, json);
   await runResponsePhases(exchange, logger);
-  sendProviderJson(exchange, res, buf);
+  sendProviderJson(exchange, res, inspected ?? buf);
 }
 
 /** Inserts `member,` right after the opening brace of a JSON object's bytes. */

@@ -15,6 +15,8 @@ import { parseEventData, relayStream, type StreamStrategy } from './stream-relay
 import { serializeEvent, type ClientSurface } from './surfaces.js';
 import { checkAnswer, streamUsage, UPSTREAM_FORMATS, usageOrEstimate } from './upstream-formats.js';
 import { passthroughBytes } from './passthrough-bytes.js';
+import { streamTextFilter } from '../response-text/stream-filter.js';
+import { inspectJsonResponse } from '../response-text/json-response.js';
 
 /** Anthropic requires max_tokens; a translated request without one gets the provider's default or this. */
 const FALLBACK_MAX_TOKENS = 4096;
@@ -72,14 +74,16 @@ async function forwardNatively(exchange: Exchange, surface: ClientSurface, raw: 
       complete: () => observer.finished,
       errorEvent: (error) => serializeEvent(surface.streamError(error, exchange.id, sequence)),
       usage: () => streamUsage(observer, format, outBody),
+      text: streamTextFilter(exchange),
     };
     return relayStream(exchange, result.response, res, upstreamModel, strategy, logger);
   }
   const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
   const json = parseProviderJson(buf, route.provider.name);
   account(exchange, upstreamModel, usageOrEstimate(format, outBody, json));
+  const inspected = inspectJsonResponse(exchange, json);
   await runResponsePhases(exchange, logger);
-  sendProviderJson(exchange, res, buf);
+  sendProviderJson(exchange, res, inspected ?? buf);
 }
 
 /** Passes an event's bytes through after letting the observer read it. */
@@ -161,6 +165,7 @@ async function forwardTranslated(
       complete: () => observer.finished,
       errorEvent: (error) => serializeEvent(surface.streamError(error, exchange.id, sequence)),
       usage: () => streamUsage(observer, format, upstreamBody),
+      text: streamTextFilter(exchange),
     };
     return relayStream(exchange, result.response, res, upstreamModel, strategy, logger);
   }
@@ -170,6 +175,7 @@ async function forwardTranslated(
   const usage = usageOrEstimate(format, upstreamBody, json);
   account(exchange, upstreamModel, usage);
   const answer = translation.response(json, ctx, usage);
+  const inspected = inspectJsonResponse(exchange, answer);
   await runResponsePhases(exchange, logger);
-  sendProviderJson(exchange, res, Buffer.from(JSON.stringify(answer)));
+  sendProviderJson(exchange, res, inspected ?? Buffer.from(JSON.stringify(answer)));
 }

@@ -7,6 +7,7 @@ import type { StreamObserver } from '../formats/wire-event.js';
 import { SseSplitter, type SseEvent } from '../sse.js';
 import type { Usage } from '../usage.js';
 import { account, costHeader, overheadHeader, runResponsePhases } from './account.js';
+import type { StreamTextFilter } from '../response-text/stream-filter.js';
 
 /**
  * What differs between relaying a stream as it is and translating it: how one upstream event
@@ -25,6 +26,8 @@ export interface StreamStrategy {
   errorEvent(error: GatehouseError): string;
   /** Usage to account when the stream is over: the provider's, or counted. */
   usage(): Usage;
+  /** Inspect-out on the client's text, when a policy inspects responses (streamTextFilter). */
+  readonly text?: StreamTextFilter | undefined;
 }
 
 /** Resolves when the client has taken the buffered data, or is gone. */
@@ -64,6 +67,7 @@ export async function relayStream(
   });
   res.flushHeaders();
   const splitter = new SseSplitter();
+  const filter = strategy.text;
   let failure: GatehouseError | undefined;
   try {
     for await (const chunk of response.body) {
@@ -76,6 +80,7 @@ export async function relayStream(
         }
         out += text;
       }
+      if (filter !== undefined) out = filter.push(out);
       if (out.length > 0 && !res.write(out)) await drained(res);
       if (failure !== undefined || exchange.cancelled !== undefined) break;
     }
@@ -84,7 +89,7 @@ export async function relayStream(
       const text = strategy.onEvent(last);
       // An unreadable unterminated last event is a stream cut in the middle of an event.
       if (text === false) failure = new GatehouseError('upstream_stream_interrupted', `Provider "${provider}" ended the stream in the middle of an event.`);
-      else if (text !== '') res.write(text);
+      else if (text !== '') res.write(filter === undefined ? text : filter.push(text));
     }
   } catch (err) {
     // A reset mid-stream is an interrupted stream; a timeout keeps its own, more precise code.
@@ -105,19 +110,39 @@ export async function relayStream(
     failure = new GatehouseError('upstream_stream_interrupted', `Provider "${provider}" ended the stream before the response was complete.`);
   }
   account(exchange, upstreamModel, strategy.usage());
+  if (failure === undefined && upstreamError === undefined) {
+    try {
+      const tail = strategy.onEnd();
+      const out = filter === undefined ? tail : filter.push(tail) + filter.end();
+      if (out !== '') res.write(out);
+    } catch (err) {
+      // An inspector blocking what it still held.
+      failure = err instanceof GatehouseError ? err : new GatehouseError('internal_error', (err as Error).message, { cause: err });
+    }
+  } else if (filter !== undefined && failure !== undefined && !isBlock(failure)) {
+    // The stream broke: what the window still holds was generated and is released, inspected, first.
+    try {
+      const held = filter.end();
+      if (held !== '' && !res.destroyed) res.write(held);
+    } catch {
+      // blocked: the held text stays held
+    }
+  }
   if (failure !== undefined) {
     exchange.error = failure;
     if (!res.destroyed) res.write(strategy.errorEvent(failure));
   } else if (upstreamError !== undefined) {
     exchange.error = new GatehouseError('upstream_error', `Provider sent an error in the stream: ${upstreamError}`);
-  } else {
-    const tail = strategy.onEnd();
-    if (tail !== '') res.write(tail);
   }
   await runResponsePhases(exchange, logger);
   const cost = costHeader(exchange.costUsd);
   if (cost !== undefined) res.addTrailers({ 'x-gatehouse-cost-usd': cost });
   res.end();
+}
+
+/** A failure an inspector raised: nothing more of the response may go out. */
+function isBlock(failure: GatehouseError | undefined): boolean {
+  return failure !== undefined && failure.fault === 'policy';
 }
 
 /** Parses an SSE event's data as a JSON object; undefined when it is not one. */

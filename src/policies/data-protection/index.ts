@@ -1,14 +1,15 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { GatehouseError } from '../../errors/gatehouse-error.js';
 import type { Exchange } from '../../pipeline/exchange.js';
 import type { PolicyModule, Verdict } from '../../pipeline/policy.js';
+import type { ResponseInspector, TextEncoding } from '../../pipeline/response-inspection.js';
 import { detectEntities, type DetectedEntity, type EntityType } from '../../detect/index.js';
 import { enforceField } from '../common-schema.js';
+import { ACTIONS, Redactor, type Action } from './redactor.js';
+import { SettlingWindow } from './stream-window.js';
 
 const ENTITY_TYPES = ['email', 'phone', 'credit_card', 'iban', 'us_ssn', 'ip_address', 'date_of_birth', 'person', 'street_address', 'secret'] as const satisfies readonly EntityType[];
-const action = z.enum(['block', 'redact', 'hash', 'log_only']);
-type Action = z.infer<typeof action>;
+const action = z.enum(ACTIONS);
 
 const configSchema = z
   .object({
@@ -17,51 +18,88 @@ const configSchema = z
     actions: z
       .partialRecord(z.enum(ENTITY_TYPES), action)
       .default({})
-      .describe('Action per entity type, e.g. { secret: block, credit_card: block, person: log_only }.'),
+      .describe('Action per entity type, e.g. { secret: block, credit_card: block, email: pseudonymize, person: log_only }.'),
+    direction: z
+      .enum(['request', 'response', 'both'])
+      .default('request')
+      .describe('Which way the detectors look: at what the caller sends, at what the model answers (streams included), or both. Pseudonyms are put back into the response whatever this says.'),
     redaction: z
       .enum(['placeholder', 'mask'])
       .default('placeholder')
-      .describe('placeholder: [EMAIL_1], [CREDIT_CARD_2]... (the same value gets the same placeholder); mask: every character becomes "*".'),
+      .describe('How `redact` writes: placeholder: [EMAIL_1], [CREDIT_CARD_2]... (the same value gets the same placeholder); mask: every character becomes "*".'),
     minConfidence: z.number().min(0).max(1).default(0.7).describe('Entities found with less confidence are ignored.'),
+    streamWindow: z
+      .number()
+      .int()
+      .min(16)
+      .max(4096)
+      .default(64)
+      .describe('Characters of a streamed response held back so that an entity split across chunks is seen whole (docs/guardrails.md: the latency this adds).'),
+    streamMaxHold: z
+      .number()
+      .int()
+      .min(256)
+      .max(1_048_576)
+      .default(4096)
+      .describe('Most characters one stream channel holds while waiting for the end of a word or an entity; beyond it text is released.'),
   })
   .strict()
-  .describe('Finds PII and secrets in the request before it reaches the model, and blocks, redacts, hashes or only records them.');
+  .describe('Finds PII and secrets in requests and responses, and blocks, redacts, pseudonymizes (reversibly), hashes or only records them.');
 
 export type DataProtectionConfig = z.output<typeof configSchema>;
 
+const POLICY = 'data-protection';
+
 /**
- * The inspect-in phase for sensitive data: every text slot of the request (system, messages, tool
- * calls and results, embeddings input — whatever the wire format) goes through the PII and secret
- * detectors. A block names the entity types, never the values; findings carry positions only.
+ * Sensitive data in both directions. Inspect-in: every text slot of the request (system, messages,
+ * tool calls and results, embeddings input — whatever the wire format) goes through the PII and
+ * secret detectors. Inspect-out: a ResponseInspector registered on the Exchange puts pseudonyms
+ * back and, with `direction: response|both`, runs the same detectors over the response's slots —
+ * in streams through a boundary-safe window. A block names the entity types, never the values;
+ * findings carry positions only.
  */
 export const dataProtectionPolicy: PolicyModule<DataProtectionConfig> = {
-  name: 'data-protection',
-  description: 'Blocks, redacts or hashes PII and secrets in requests.',
+  name: POLICY,
+  description: 'Blocks, redacts, pseudonymizes or hashes PII and secrets in requests and responses.',
   configSchema,
-  writes: ['findings', 'decisions', 'body'],
+  writes: ['findings', 'decisions', 'body', 'responseInspectors'],
   create(config) {
     const actionOf = (type: EntityType): Action => config.actions[type] ?? config.defaultAction;
+    // In a response there is nothing to give back: a pseudonym is a placeholder like any other.
+    const responseActionOf = (type: EntityType): Action => {
+      const act = actionOf(type);
+      return act === 'pseudonymize' ? 'redact' : act;
+    };
+    const scan = (text: string): DetectedEntity[] => detectEntities(text).filter((e) => e.confidence >= config.minConfidence);
+    const inRequest = config.direction !== 'response';
+    const inResponse = config.direction !== 'request';
     return {
-      name: 'data-protection',
+      name: POLICY,
       enforce: config.enforce,
       failMode: 'closed',
       hooks: {
         inspectIn(exchange) {
-          return inspect(exchange, config, actionOf);
+          const redactor = new Redactor(config.redaction);
+          const verdict = inRequest ? inspectRequest(exchange, redactor, scan, actionOf) : undefined;
+          if (inResponse || redactor.hasPseudonyms) {
+            exchange.addResponseInspector(responseInspector(exchange, config, redactor, inResponse ? scan : undefined, responseActionOf));
+          }
+          return verdict;
         },
       },
     };
   },
 };
 
-function inspect(exchange: Exchange, config: DataProtectionConfig, actionOf: (type: EntityType) => Action): Verdict {
+function inspectRequest(exchange: Exchange, redactor: Redactor, scan: (text: string) => DetectedEntity[], actionOf: (type: EntityType) => Action): Verdict {
   const view = exchange.textView;
   if (view === undefined) return undefined;
   const found: { slot: number; entities: DetectedEntity[] }[] = [];
   const blocked = new Set<EntityType>();
   view.slots.forEach((slot, i) => {
-    const entities = detectEntities(slot.text).filter((e) => e.confidence >= config.minConfidence);
+    const entities = scan(slot.text);
     if (entities.length === 0) return;
+    entities.sort((a, b) => a.start - b.start);
     found.push({ slot: i, entities });
     for (const e of entities) if (actionOf(e.type) === 'block') blocked.add(e.type);
   });
@@ -69,7 +107,7 @@ function inspect(exchange: Exchange, config: DataProtectionConfig, actionOf: (ty
   const record = (act: (e: DetectedEntity) => string) => {
     for (const { slot, entities } of found) {
       for (const e of entities) {
-        exchange.findings.push({ policy: 'data-protection', type: e.type, detector: e.detector, slot, start: e.start, end: e.end, confidence: e.confidence, action: act(e) });
+        exchange.findings.push({ policy: POLICY, type: e.type, detector: e.detector, slot, start: e.start, end: e.end, confidence: e.confidence, action: act(e) });
       }
     }
   };
@@ -79,45 +117,88 @@ function inspect(exchange: Exchange, config: DataProtectionConfig, actionOf: (ty
     return { action: 'deny', error: new GatehouseError('sensitive_data_blocked', `The request contains data policy does not let reach the model: ${types}.`), reason: `blocked: ${types}` };
   }
   record((e) => actionOf(e.type));
-  // Placeholders are numbered per type across the whole request: the same value, the same name.
-  const names = new Map<string, string>();
-  const counters = new Map<EntityType, number>();
-  const replacement = (e: DetectedEntity, value: string): string | undefined => {
-    const act = actionOf(e.type);
-    if (act === 'log_only') return undefined;
-    const label = e.type.toUpperCase();
-    if (act === 'hash') return `[${label}:${createHash('sha256').update(value).digest('hex').slice(0, 12)}]`;
-    if (config.redaction === 'mask') return '*'.repeat(value.length);
-    const key = `${e.type}\u0000${value}`;
-    let name = names.get(key);
-    if (name === undefined) {
-      const n = (counters.get(e.type) ?? 0) + 1;
-      counters.set(e.type, n);
-      name = `[${label}_${n}]`;
-      names.set(key, name);
-    }
-    return name;
-  };
   let rewritten = 0;
   for (const { slot, entities } of found) {
     const target = view.slots[slot]!;
-    const text = target.text;
-    let out = '';
-    let at = 0;
-    for (const e of [...entities].sort((a, b) => a.start - b.start)) {
-      if (e.start < at) continue; // overlapping spans: the first one wins
-      const value = text.slice(e.start, e.end);
-      const replaced = replacement(e, value);
-      if (replaced === undefined) continue;
-      out += text.slice(at, e.start) + replaced;
-      at = e.end;
-      rewritten++;
-    }
-    if (at > 0) target.set(out + text.slice(at));
+    const result = redactor.rewrite(target.text, entities, actionOf, target.encoding, false);
+    if (result.rewritten === 0) continue;
+    target.set(result.text);
+    rewritten += result.rewritten;
   }
   if (rewritten === 0) return { action: 'allow', reason: `recorded ${countTypes(found)}` };
-  exchange.decide({ policy: 'data-protection', phase: 'inspectIn', verdict: 'mutate', reason: `rewrote ${rewritten} entities (${countTypes(found)})`, enforced: true });
+  exchange.decide({ policy: POLICY, phase: 'inspectIn', verdict: 'mutate', reason: `rewrote ${rewritten} entities (${countTypes(found)})`, enforced: true });
   return undefined;
+}
+
+/**
+ * The response side: `scan` is undefined when only pseudonyms need restoring (direction: request),
+ * and then nothing is held back in streams either — a placeholder is one run of non-space text, so
+ * the window only waits for the end of the current word.
+ */
+function responseInspector(
+  exchange: Exchange,
+  config: DataProtectionConfig,
+  redactor: Redactor,
+  scan: ((text: string) => DetectedEntity[]) | undefined,
+  actionOf: (type: EntityType) => Action,
+): ResponseInspector {
+  const tally = { rewritten: 0, restored: 0 };
+  const noEntities = (): DetectedEntity[] => [];
+  const detect = scan ?? noEntities;
+  const settle = (text: string, entities: DetectedEntity[], encoding: TextEncoding, slot: number, offset: number): string => {
+    if (entities.length > 0) {
+      const blocked = new Set<EntityType>();
+      for (const e of entities) if (actionOf(e.type) === 'block') blocked.add(e.type);
+      for (const e of entities) {
+        exchange.findings.push({
+          policy: POLICY,
+          type: e.type,
+          detector: e.detector,
+          slot,
+          start: offset + e.start,
+          end: offset + e.end,
+          confidence: e.confidence,
+          action: blocked.size > 0 && actionOf(e.type) !== 'block' ? 'none' : actionOf(e.type),
+          direction: 'response',
+        });
+      }
+      if (blocked.size > 0) {
+        const types = [...blocked].sort().join(', ');
+        exchange.decide({ policy: POLICY, phase: 'inspectOut', verdict: 'deny', reason: `blocked in the response: ${types}`, code: 'sensitive_data_blocked', enforced: config.enforce });
+        if (config.enforce) {
+          throw new GatehouseError('sensitive_data_blocked', `The response contains data policy does not let reach the caller: ${types}.`);
+        }
+      }
+    }
+    const result = redactor.rewrite(text, entities, actionOf, encoding, true);
+    if (result.rewritten > 0 || result.restored > 0) {
+      if (tally.rewritten + tally.restored === 0) {
+        // One decision for the whole response, however many slots or stream segments it took.
+        exchange.decide({
+          policy: POLICY,
+          phase: 'inspectOut',
+          verdict: 'mutate',
+          get reason() {
+            return tally.restored === 0 ? `rewrote ${tally.rewritten} entities in the response` : `rewrote ${tally.rewritten} entities and restored ${tally.restored} pseudonyms in the response`;
+          },
+          enforced: true,
+        });
+      }
+      tally.rewritten += result.rewritten;
+      tally.restored += result.restored;
+    }
+    return result.text;
+  };
+  const window = { window: scan === undefined ? 0 : config.streamWindow, maxHold: config.streamMaxHold };
+  return {
+    rewrite(text, encoding, slot) {
+      const entities = detect(text).sort((a, b) => a.start - b.start);
+      return settle(text, entities, encoding, slot, 0);
+    },
+    open(encoding, channel) {
+      return new SettlingWindow(window, detect, (segment, entities, offset) => settle(segment, entities, encoding, channel, offset));
+    },
+  };
 }
 
 function countTypes(found: readonly { entities: readonly DetectedEntity[] }[]): string {
