@@ -28,7 +28,7 @@ export interface InjectionModeReport {
 
 export interface InjectionReport {
   readonly detector: 'injection';
-  readonly split: 'test';
+  readonly split: 'test' | 'tune';
   readonly modes: InjectionModeReport[];
   readonly targets: { recall: number; fprHard: number };
 }
@@ -66,12 +66,13 @@ function evaluateMode(mode: InjectionMode, examples: Example[]): InjectionModeRe
   };
 }
 
-export async function evaluateInjection(): Promise<InjectionReport> {
+/** `tune` is for development only (it is what the thresholds were fitted on); figures are reported on `test`. */
+export async function evaluateInjection(split: 'test' | 'tune' = 'test'): Promise<InjectionReport> {
   const corpus = buildCorpus();
   return {
     detector: 'injection',
-    split: 'test',
-    modes: [evaluateMode('prompt', corpus.prompt.test), evaluateMode('data', corpus.data.test)],
+    split,
+    modes: [evaluateMode('prompt', corpus.prompt[split]), evaluateMode('data', corpus.data[split])],
     targets: { recall: 0.9, fprHard: 0.05 },
   };
 }
@@ -79,7 +80,7 @@ export async function evaluateInjection(): Promise<InjectionReport> {
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 export function printReport(r: InjectionReport): void {
-  console.log('Prompt-injection detector — held-out (test) split');
+  console.log(`Prompt-injection detector — ${r.split === 'test' ? 'held-out (test)' : 'TUNE (development only, not a held-out figure)'} split`);
   for (const m of r.modes) {
     const met = m.recall >= r.targets.recall && m.fprHard <= r.targets.fprHard ? 'targets met' : 'TARGETS NOT MET';
     console.log(
@@ -91,5 +92,5 @@ export function printReport(r: InjectionReport): void {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  printReport(await evaluateInjection());
+  printReport(await evaluateInjection(process.argv.includes('--tune') ? 'tune' : 'test'));
 }

@@ -97,7 +97,8 @@ function tuneThreshold(model: LinearModel, tune: Example[], mode: InjectionMode)
     const t = Math.min(0.99, Math.max(0.05, c + 1e-9));
     const fp = neg.filter((x) => x.s >= t).length / Math.max(1, neg.length);
     const fph = hard.filter((x) => x.s >= t).length / Math.max(1, hard.length);
-    if (fp <= 0.03 && fph <= 0.05) return Number(t.toFixed(4));
+    // Rounded up: rounding down could let back in the negative that c was chosen to exclude.
+    if (fp <= 0.03 && fph <= 0.05) return Math.min(0.99, Math.ceil(t * 1e4) / 1e4);
   }
   return 0.99;
 }
@@ -117,10 +118,26 @@ function build(mode: InjectionMode, samples: Sample[], tune: Example[], keep: nu
 
 const corpus = buildCorpus();
 // Hand-written prompts are few next to jackhhao; weigh them up so they shape the boundary.
-const promptTrain = balanced(corpus.prompt.train, (e) => (e.source.endsWith('.txt') ? 5 : 1));
+// Generated examples come several to a template: weigh them less than a hand-written line.
+const promptTrain = balanced(corpus.prompt.train, (e) => (e.source.endsWith('.txt') ? 5 : e.source.startsWith('tpl-') ? 2 : 1));
 build('prompt', promptTrain, corpus.prompt.tune, 24000, { data: 'jackhhao + bipia tasks/contexts + scripts/injection-data' });
-const dataTrain = balanced(corpus.dataSegments, (e) => (e.source.endsWith('.txt') ? 3 : 1));
+// Data mode: benign content with imperatives for a human reader is what the model must learn to
+// pass, so it weighs most; ordinary prompts used as in-data positives weigh less than real attacks.
+const DATA_WEIGHT: Record<string, number> = {
+  'data-benign.txt': 4,
+  'tpl-data-benign': 2,
+  'data-attacks.txt': 3,
+  'tpl-data-attack': 1.5,
+  'injections.txt': 2,
+  'tpl-prompt-injection': 1,
+  'benign-prompts.txt': 0.7,
+  'hard-negatives.txt': 0.7,
+  'tpl-prompt-hard': 0.5,
+  'tpl-prompt-benign': 0.5,
+};
+const dataTrain = balanced(corpus.dataSegments, (e) => DATA_WEIGHT[e.source] ?? 1);
 build('data', dataTrain, corpus.data.tune, 16000, { data: 'bipia contexts with inserted attacks (segments) + scripts/injection-data' });
 
 const { evaluateInjection, printReport } = await import('./eval-injection.js');
-printReport(await evaluateInjection());
+// --tune: development figures on the tune split, so that iterating does not peek at the test split.
+printReport(await evaluateInjection(process.argv.includes('--tune') ? 'tune' : 'test'));

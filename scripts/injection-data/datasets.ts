@@ -5,6 +5,7 @@
  * - BIPIA: contexts split per file; attack strings split within each attack type (3/1/1 of 5),
  *   so test documents combine held-out contexts with held-out attacks.
  * - hand-written lines: each line is its own template, split by a hash of the line.
+ * - generated examples (templates.ts): split by a hash of the template, all instances together.
  * Everything is deterministic (no clock, seeded PRNG).
  */
 import { readFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { splitSegments } from '../../src/detect/injection/segments.js';
 import { prng } from '../../src/llm/providers/simulated/generate.js';
+import { type TemplateSet, expandTemplates } from './templates.js';
 
 export type Split = 'train' | 'tune' | 'test';
 export type Kind = 'injection' | 'benign' | 'hard';
@@ -54,6 +56,11 @@ function splitOf(key: string): Split {
 function ownSplitOf(key: string): Split {
   const b = fnv1a(key) % 10;
   return b < 5 ? 'train' : b < 7 ? 'tune' : 'test';
+}
+
+/** Generated examples: 50 / 20 / 30 by template. */
+function templateSplit(set: TemplateSet, template: string): Split {
+  return ownSplitOf(`tpl:${set}:${template}`);
 }
 
 function readLines(name: string): string[] {
@@ -220,6 +227,14 @@ export function buildCorpus(): Corpus {
   own('injections.txt', 1, 'injection', prompt);
   own('benign-prompts.txt', 0, 'benign', prompt);
   own('hard-negatives.txt', 0, 'hard', prompt);
+  const tpl = (set: TemplateSet, per: number, label: 0 | 1, kind: Kind, target: Record<Split, Example[]>) => {
+    for (const t of expandTemplates(set, per, fnv1a(set))) {
+      target[templateSplit(set, t.template)].push({ text: t.text, label, kind, source: `tpl-${set}` });
+    }
+  };
+  tpl('prompt-injection', 5, 1, 'injection', prompt);
+  tpl('prompt-hard', 4, 0, 'hard', prompt);
+  tpl('prompt-benign', 4, 0, 'benign', prompt);
 
   const textAttacks = attacks('text_attack_train.json');
   const codeAttacks = attacks('code_attack_train.json');
@@ -247,6 +262,9 @@ export function buildCorpus(): Corpus {
   const ownDataAttacks = readLines('data-attacks.txt').map((l) => ({ l, split: ownSplitOf(`data-attacks.txt:${l}`) }));
   const ownDataBenign = readLines('data-benign.txt').map((l) => ({ l, split: ownSplitOf(`data-benign.txt:${l}`) }));
   for (const b of ownDataBenign) data[b.split].push({ text: b.l, label: 0, kind: 'hard', source: 'data-benign.txt' });
+  const tplDataAttacks = expandTemplates('data-attack', 5, fnv1a('data-attack')).map((t) => ({ l: t.text, split: templateSplit('data-attack', t.template) }));
+  const tplDataBenign = expandTemplates('data-benign', 5, fnv1a('data-benign')).map((t) => ({ l: t.text, split: templateSplit('data-benign', t.template) }));
+  for (const b of tplDataBenign) data[b.split].push({ text: b.l, label: 0, kind: 'hard', source: 'tpl-data-benign' });
   // Own attacks inside benign documents of the same split (an email context, or a hand-written benign line).
   const emails = ctx.filter((c) => c.kind === 'email');
   for (const a of ownDataAttacks) {
@@ -254,6 +272,12 @@ export function buildCorpus(): Corpus {
     const host = hosts[Math.floor(rand() * hosts.length)];
     const pos = POSITIONS[Math.floor(rand() * 3)];
     data[a.split].push({ text: insertAttack(host.text, a.l, pos, 'email'), label: 1, kind: 'injection', source: 'data-attacks.txt' });
+  }
+  for (const a of tplDataAttacks) {
+    const hosts = emails.filter((c) => c.split === a.split);
+    const host = hosts[Math.floor(rand() * hosts.length)];
+    const pos = POSITIONS[Math.floor(rand() * 3)];
+    data[a.split].push({ text: insertAttack(host.text, a.l, pos, 'email'), label: 1, kind: 'injection', source: 'tpl-data-attack' });
   }
 
   // Data-model training segments: train contexts split into segments (negatives) and, for
@@ -263,6 +287,7 @@ export function buildCorpus(): Corpus {
     ...textAttacks.filter((a) => a.split === 'train').map((a) => ({ ...a, code: false })),
     ...codeAttacks.filter((a) => a.split === 'train').map((a) => ({ ...a, code: true })),
     ...ownDataAttacks.filter((a) => a.split === 'train').map((a) => ({ text: a.l, instruction: a.l, type: 'own', split: a.split, code: false })),
+    ...tplDataAttacks.filter((a) => a.split === 'train').map((a) => ({ text: a.l, instruction: a.l, type: 'tpl-data-attack', split: a.split, code: false })),
   ];
   // Any request addressed to the model is an injection when it sits in data: our own prompts and
   // injections (train split) and short jackhhao prompts of either label widen the positive side.
@@ -272,6 +297,7 @@ export function buildCorpus(): Corpus {
     }
   }
   for (const e of prompt.train) {
+    if (e.source.startsWith('tpl-prompt-')) trainAttacks.push({ text: e.text, instruction: e.text, type: e.source, split: 'train', code: false });
     if (e.source === 'jackhhao' && e.text.length <= 300) trainAttacks.push({ text: e.text, instruction: e.text, type: 'jackhhao', split: 'train', code: false });
   }
   const trainCtx = ctx.filter((c) => c.split === 'train');
@@ -281,10 +307,13 @@ export function buildCorpus(): Corpus {
   for (const b of ownDataBenign.filter((b) => b.split === 'train')) {
     for (const s of splitSegments(b.l)) dataSegments.push({ text: s, label: 0, kind: 'hard', source: 'data-benign.txt' });
   }
+  for (const b of tplDataBenign.filter((b) => b.split === 'train')) {
+    for (const s of splitSegments(b.l)) dataSegments.push({ text: s, label: 0, kind: 'hard', source: 'tpl-data-benign' });
+  }
   for (const a of trainAttacks) {
     const hosts = trainCtx.filter((c) => (a.code ? c.kind === 'code' : c.kind !== 'code'));
     const pieces = splitSegments(a.instruction).filter((p) => p.length >= 12);
-    const copies = a.type === 'jackhhao' || a.type.endsWith('.txt') ? 3 : 12;
+    const copies = a.type === 'jackhhao' || a.type.endsWith('.txt') || a.type.startsWith('tpl-') ? 3 : 12;
     for (let k = 0; k < copies; k++) {
       const host = hosts[Math.floor(rand() * hosts.length)];
       const doc = insertAttack(host.text, a.text, POSITIONS[k % 3], host.kind);

@@ -82,6 +82,23 @@ describe('data protection', () => {
     assert.equal(message.content[0]!.type === 'text' ? message.content[0]!.text : '', 'Refund card [CREDIT_CARD_1] please');
   });
 
+  test('hash, log_only and block through the Anthropic SDK', async () => {
+    const said = async (model: string, content: string) => {
+      const m = await anthropic.messages.create({ model, max_tokens: 200, messages: [{ role: 'user', content }] });
+      return m.content[0]!.type === 'text' ? m.content[0]!.text : '';
+    };
+    assert.match(await said('hashing', 'SSN 536-22-8741'), /^SSN \[US_SSN:[0-9a-f]{12}\]$/);
+    assert.equal(await said('logging', 'my email is bo@example.org'), 'my email is bo@example.org');
+    const before = mock.requests.length;
+    await assert.rejects(said('guarded', 'charge 4111-1111-1111-1111'), (err: unknown) => {
+      assert.ok(err instanceof Anthropic.BadRequestError, String(err));
+      assert.match(err.message, /credit_card/);
+      assert.doesNotMatch(err.message, /4111/);
+      return true;
+    });
+    assert.equal(mock.requests.length, before);
+  });
+
   test('hash: a stable digest in place of the value', async () => {
     const a = await echoOf('hashing', 'SSN 536-22-8741');
     const b = await echoOf('hashing', 'SSN 536-22-8741');

@@ -33,10 +33,16 @@ export function foldConfusables(text: string): string {
 
 /** NFKC, lower case, look-alikes folded, invisible characters removed, whitespace collapsed. */
 export function normalizeText(text: string): string {
-  return text
-    .normalize('NFKC')
+  return normalizeFolded(foldConfusables(text));
+}
+
+/**
+ * normalizeText of a text that foldConfusables has already seen (scoring folds once for both the
+ * heuristics and the classifier); look-alikes are folded again after lower-casing, for capitals.
+ */
+export function normalizeFolded(folded: string): string {
+  return folded
     .toLowerCase()
-    .replace(INVISIBLE_RE, '')
     .replace(CONFUSABLE_RE, (c) => CONFUSABLES[c] ?? c)
     .replace(SPACE_RE, ' ')
     .trim();

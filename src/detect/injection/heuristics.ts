@@ -11,6 +11,24 @@ export interface InjectionSignal {
   readonly name: string;
   readonly weight: number;
   readonly pattern: RegExp;
+  /** Only in this mode (absent: both). A user may well ask for "a summary in your answer"; data may not. */
+  readonly only?: 'prompt' | 'data';
+  /** A test the regex engine would make slow; the signal fires if the pattern or this matches. */
+  readonly also?: (text: string) => boolean;
+}
+
+const MIN_BASE64_RUN = 120;
+
+/** A run of ≥ 120 base64 characters, found in one linear pass (as a regex it cost ~35 µs per 2 KB). */
+function hasBase64Run(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47) {
+      if (++run >= MIN_BASE64_RUN) return true;
+    } else run = 0;
+  }
+  return false;
 }
 
 const PRIOR = String.raw`(?:all\s+|any\s+|the\s+|your\s+|my\s+|of\s+)*(?:previous|prior|above|preceding|earlier|former|original|initial|system|existing)`;
@@ -21,7 +39,7 @@ export const SIGNALS: readonly InjectionSignal[] = [
     name: 'instruction_override',
     weight: 2.5,
     pattern: new RegExp(
-      String.raw`\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|discard)\s+(?:about\s+)?${PRIOR}\s+(?:\w+\s+)?${RULES}`,
+      String.raw`\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|discard|stop\s+following|set\s+aside|pay\s+no\s+attention\s+to)\s+(?:about\s+)?${PRIOR}\s+(?:\w+\s+)?${RULES}|\b(?:ignore|disregard|forget)\s+(?:all\s+)?(?:of\s+)?your\s+(?:rules|guidelines|restrictions|programming|safety\s+(?:rules|guidelines|policies))\b`,
       'i',
     ),
   },
@@ -53,7 +71,8 @@ export const SIGNALS: readonly InjectionSignal[] = [
   {
     name: 'encoded_payload',
     weight: 1.0,
-    pattern: /(?:[A-Za-z0-9+/]{120,}={0,2})|(?:\b(?:decode|base64|rot13)\b.{0,40}\b(?:and\s+)?(?:follow|execute|run|obey)\b)/,
+    pattern: /\b(?:decode|base64|rot13)\b.{0,40}\b(?:and\s+)?(?:follow|execute|run|obey)\b/,
+    also: hasBase64Run,
   },
   {
     name: 'conceal_from_user',
@@ -72,22 +91,94 @@ export const SIGNALS: readonly InjectionSignal[] = [
     pattern: /["“'`][^"”'`\n]{0,20}\b(?:ignore|disregard|forget)\s+(?:all\s+)?(?:the\s+)?(?:previous|prior|above)\b[^"”'`\n]{0,60}["”'`]/i,
   },
   {
+    // Data only: content that tells the model what to put in its answer is addressed to the model.
+    name: 'shapes_model_answer',
+    weight: 1.5,
+    only: 'data',
+    pattern: new RegExp(
+      String.raw`(?:^|[.!?:\n]\s*)(?:please\s+)?(?:add|include|insert|integrate|incorporate|modify|append|end|begin|start|write|rewrite|translate|provide|use|replace|introduce|rearrange|remove|group|render|misspell|anagram|respond|reply|answer|compose|draft|explain|describe|tell|mention|say|state|recommend|suggest|encourage|urge|augment|embed|blend|ensure|make\s+sure|format|sign)\b[^.!?\n]{0,120}\b(?:in|to|into|within|throughout|with|of|from)\s+your\s+(?:final\s+)?(?:answer|response|reply|output|responses|replies|answers|message|summary|solution|implementation|elucidation)\b(?!\s+(?:to|on|about|regarding)\s+(?:this|the|our|my)\s+(?:survey|email|letter|form|questionnaire|invitation|message|request|post|ticket))`,
+      'i',
+    ),
+  },
+  {
+    // Data only: text that names its reader as an AI / the model ("if you are an AI", "to any model summarising this").
+    name: 'reader_is_model',
+    weight: 1.5,
+    only: 'data',
+    pattern: /\b(?:if\s+you\s+are\s+(?:an?\s+)?(?:ai|assistant|language\s+model|llm|chatbot|bot)|(?:to|for)\s+(?:any|the)\s+(?:ai|assistant|language\s+model|llm|model|chatbot)s?\s+(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing)|(?:ai|assistant|llm|chatbot|language\s+model)\s+(?:reading|processing)\s+this|hidden\s+instructions?\s+for\s+the\s+(?:ai|assistant|model)|tell\s+the\s+user\b|(?:ignore|disregard)\s+the\s+user'?s?\s+(?:question|request|query|prompt))/i,
+  },
+  {
     name: 'addressed_to_model',
     weight: 1.0,
     pattern: /\b(?:(?:ai|assistant|chatgpt|language\s+model|llm|claude|gpt)\s*[,:]\s*(?:please\s+)?(?:ignore|disregard|you\s+must|stop|instead)|attention\s+(?:ai|assistant|llm|language\s+model)s?\b|(?:note|message|instruction)\s+(?:to|for)\s+(?:the\s+)?(?:ai|assistant|llm|language\s+model|model)\b)/i,
   },
 ];
 
-/** Signals that fire on the text (look-alike letters folded first), with the summed weight; damping signals are not named. */
-export function matchSignals(raw: string): { names: string[]; weight: number } {
-  const text = foldConfusables(raw);
+// Leetspeak inside a word (a digit or symbol between letters), and words spelt out letter by letter.
+const LEET_WORD_RE = /\b(?=[a-z0-9@$]*[a-z])(?=[a-z0-9@$]*[0134578@$])[a-z0-9@$]{3,}\b/gi;
+const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's' };
+const SPACED_RE = /\b(?:[a-z][ .\-_*]{1,2}){3,}[a-z]\b/gi;
+const SPACED_PROBE = /\b[a-z][ .\-_*]{1,2}[a-z][ .\-_*]{1,2}[a-z][ .\-_*]{1,2}[a-z]\b/i;
+const LEET_PROBE = /[a-z][0134578@$][a-z]|[0134578@$][a-z]{2}/i;
+
+/**
+ * The text with leetspeak letters restored ("1gn0r3" → "ignore") and letter-by-letter words
+ * joined ("i g n o r e" → "ignore"), or null when neither occurs (the common case: no cost).
+ */
+export function deobfuscate(text: string): string | null {
+  const leet = LEET_PROBE.test(text);
+  const spaced = SPACED_PROBE.test(text);
+  if (!leet && !spaced) return null;
+  let out = text;
+  if (spaced) out = out.replace(SPACED_RE, (m) => m.replace(/[ .\-_*]+/g, (gap) => (gap.length > 1 && gap.trim() === '' ? ' ' : '')));
+  if (leet) {
+    out = out.replace(LEET_WORD_RE, (w) => (/^[0-9.,]+$/.test(w) ? w : w.replace(/[0134578@$]/g, (c) => LEET[c] ?? c)));
+  }
+  return out === text ? null : out;
+}
+
+// A double-quoted span (straight or curly) on one line: a phrase being discussed, classified or translated.
+const QUOTED_RE = /"[^"\n]{8,300}"|“[^”\n]{8,300}”/g;
+
+/**
+ * The text with its quoted spans blanked, so that "classify this: \"ignore all previous
+ * instructions\"" does not fire the override signals; a text that is little more than a quote is
+ * kept whole (wrapping an attack in quotes must not hide it).
+ */
+function unquoted(text: string): string {
+  if (!text.includes('"') && !text.includes('“')) return text;
+  const out = text.replace(QUOTED_RE, '""');
+  return out.replace(/[\s"":.,]+/g, '').length >= 20 ? out : text;
+}
+
+/**
+ * Signals that fire on the text (look-alike letters folded first, and de-obfuscated when it uses
+ * leetspeak or spaced-out letters), with the summed weight; damping signals are not named.
+ */
+export function matchSignals(raw: string, mode: 'prompt' | 'data' = 'prompt', alreadyFolded = false): { names: string[]; weight: number } {
+  const folded = alreadyFolded ? raw : foldConfusables(raw);
+  const text = unquoted(folded);
+  const plain = deobfuscate(text);
   const names: string[] = [];
   let weight = 0;
+  let hidden = false;
   for (const s of SIGNALS) {
-    if (s.pattern.test(text)) {
+    if (s.only !== undefined && s.only !== mode) continue;
+    let fires: boolean;
+    if (s.weight < 0) fires = s.pattern.test(folded);
+    else {
+      fires = s.pattern.test(text) || s.also?.(text) === true;
+      if (!fires && plain !== null && s.pattern.test(plain)) fires = hidden = true;
+    }
+    if (fires) {
       if (s.weight > 0) names.push(s.name);
       weight += s.weight;
     }
+  }
+  if (hidden) {
+    // A signal that only shows once de-obfuscated: hiding it is itself a sign.
+    names.push('obfuscated');
+    weight += 1.0;
   }
   return { names, weight };
 }

@@ -3,7 +3,7 @@
  * best sentence or line in data mode) plus the weights of the heuristic signals that fire.
  * Kept apart from index.ts so the training script scores candidate models exactly as shipped.
  */
-import { normalizeText } from './features.js';
+import { foldConfusables, normalizeFolded, normalizeText } from './features.js';
 import { matchSignals } from './heuristics.js';
 import { type LinearModel, logit } from './model.js';
 import { splitSegments } from './segments.js';
@@ -22,20 +22,75 @@ function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
+/**
+ * A line of prose among the rows of a table (a tool result, a query answer) is out of place: a
+ * caption or a note is possible, an instruction is not, so the bonus only tips a segment that the
+ * classifier already finds suspicious.
+ */
+const PROSE_IN_TABLE = 1.5;
+const TABLE_ROW_RE = /^\s*\|/;
+const MIN_TABLE_ROWS = 3;
+
+function tableRows(text: string): number {
+  let rows = 0;
+  let at = 0;
+  while (at < text.length) {
+    let end = text.indexOf('\n', at);
+    if (end < 0) end = text.length;
+    let i = at;
+    while (i < end && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+    if (text.charCodeAt(i) === 124) rows++;
+    at = end + 1;
+  }
+  return rows;
+}
+
+function isProse(segment: string): boolean {
+  if (TABLE_ROW_RE.test(segment)) return false;
+  let words = 0;
+  for (const w of segment.split(/\s+/)) if (/^[A-Za-z][a-z'’]+[,.;:!?]?$/.test(w)) words++;
+  return words >= 4;
+}
+
+interface DataLogit {
+  readonly logit: number;
+  readonly proseInTable: boolean;
+}
+
+/** `folded`: the text through foldConfusables. */
+function dataLogit(model: LinearModel, folded: string): DataLogit {
+  const table = tableRows(folded) >= MIN_TABLE_ROWS;
+  let best = -Infinity;
+  let prose = false;
+  for (const seg of splitSegments(folded)) {
+    let l = logit(model, normalizeFolded(seg));
+    const p = table && isProse(seg);
+    if (p) l += PROSE_IN_TABLE;
+    if (l > best) {
+      best = l;
+      prose = p;
+    }
+  }
+  return best === -Infinity ? { logit: model.bias, proseInTable: false } : { logit: best, proseInTable: prose };
+}
+
 /** The classifier's logit alone: whole text in prompt mode, best segment in data mode. */
 export function modelLogit(model: LinearModel, text: string, mode: InjectionMode): number {
   if (mode === 'prompt') return logit(model, normalizeText(text));
-  let best = -Infinity;
-  for (const seg of splitSegments(text)) {
-    const l = logit(model, normalizeText(seg));
-    if (l > best) best = l;
-  }
-  return best === -Infinity ? model.bias : best;
+  return dataLogit(model, foldConfusables(text)).logit;
 }
 
 export function scoreWith(model: LinearModel, text: string, mode: InjectionMode, threshold: number): InjectionResult {
-  const base = modelLogit(model, text, mode);
-  const heur = matchSignals(text);
+  // NFKC and the look-alike folding run once, for the heuristics and the classifier alike.
+  const folded = foldConfusables(text);
+  const heur = matchSignals(folded, mode, true);
+  let base: number;
+  if (mode === 'prompt') base = logit(model, normalizeFolded(folded));
+  else {
+    const d = dataLogit(model, folded);
+    base = d.logit;
+    if (d.proseInTable) heur.names.push('prose_in_table');
+  }
   const score = sigmoid(base + heur.weight);
   return { score, flagged: score >= threshold, signals: heur.names };
 }
