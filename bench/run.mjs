@@ -32,6 +32,12 @@ import {
 import { aggregatePlain, aggregateStream, plainTable, streamTable, targetLines, targets } from './lib/report.mjs';
 import { SCENARIOS } from './scenarios.mjs';
 
+// `npm run bench -- --detectors` is the detector benchmark (bench/detectors.mjs): no servers.
+if (process.argv.slice(2).includes('--detectors')) {
+  await import('./detectors.mjs'); // it exits when done
+  await new Promise(() => {});
+}
+
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
 const LOAD_CPU = 0; // wrk, the streaming probe, the paced client, this runner
@@ -51,6 +57,7 @@ const HELP = `usage: npm run bench -- [options]
   --chunks N              SSE content chunks per streamed answer (default 30)
   --build                 run \`npm run build\` first (by default dist/ is used as it is)
   --no-results            do not append to bench/RESULTS.md
+  --detectors             the detector benchmark instead (bench/detectors.mjs; its --help)
   --soak                  soak mode instead (not part of the default run):
     --soak-scenario NAME  scenario to soak (default gatehouse-prod)
     --rate N              requests per second (default 500)

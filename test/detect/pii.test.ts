@@ -15,6 +15,7 @@ import {
   luhnValid,
   resolveOverlaps,
 } from '../../src/detect/pii/index.js';
+import { anchored, scanAnchored } from '../../src/detect/pii/anchored-scan.js';
 import type { DetectedEntity, Detector } from '../../src/detect/types.js';
 
 /** The matched substrings, so a failure shows what was found. */
@@ -238,5 +239,72 @@ describe('detectPii', () => {
       'Upgrade to v2.3.14 (build 20240115) before 2024-01-15T12:30:45Z; order #A-123456789 costs $1,234.56. ' +
       'See ISBN 978-3-16-148410-0, UUID 550e8400-e29b-41d4-a716-446655440000, commit 3f2a9c1, port 8080, 1.2.3.4.5.';
     assert.deepEqual(detectPii(text), []);
+  });
+});
+
+// The detectors skip work with cheap tests first (no digit, no `+`/`(`, no `::`-shaped pair, a cue
+// looked for only near "name"/"called"). These pin the edges of those prefilters.
+describe('prefilters keep every finding', () => {
+  it('finds entities at the very start and the very end of the text', () => {
+    assert.deepEqual(found(detectPhone, '+44 20 7946 0958'), ['+44 20 7946 0958']);
+    assert.deepEqual(found(detectPhone, 'call (02) 9876 5432'), ['(02) 9876 5432']);
+    assert.deepEqual(found(detectIpAddress, '2001:db8::1'), ['2001:db8::1']);
+    assert.deepEqual(found(detectIpAddress, 'from fe80::1:2'), ['fe80::1:2']);
+    assert.deepEqual(found(detectUsSsn, '536-22-1234 is her SSN'), ['536-22-1234']);
+    assert.deepEqual(found(detectUsSsn, 'SSN 536221234'), ['536221234']);
+    assert.deepEqual(found(detectStreetAddress, '221B Baker Street'), ['221B Baker Street']);
+    assert.deepEqual(found(detectIban, 'GB82WEST12345698765432'), ['GB82WEST12345698765432']);
+    assert.deepEqual(found(detectCreditCard, '4111 1111 1111 1111'), ['4111 1111 1111 1111']);
+    assert.deepEqual(found(detectDateOfBirth, 'born 3/23/1940'), ['3/23/1940']);
+    assert.deepEqual(found(detectPerson, 'Name: Maria Keller'), ['Maria Keller']);
+    assert.deepEqual(found(detectPerson, 'x\nname: Maria Keller'), ['Maria Keller']);
+  });
+  it('finds cues in upper, lower and mixed case', () => {
+    assert.deepEqual(found(detectPerson, 'MY NAME IS Maria Keller.'), ['Maria Keller']);
+    assert.deepEqual(found(detectPerson, 'Hello, I Am Called Maria Keller'), ['Maria Keller']);
+    assert.deepEqual(found(detectPerson, 'Account Holder Name: Maria Keller'), ['Maria Keller']);
+    assert.deepEqual(found(detectPerson, "I'M CALLED Jose"), ['Jose']);
+    assert.deepEqual(found(detectDateOfBirth, 'DOB: 1990-02-01'), ['1990-02-01']);
+    assert.deepEqual(found(detectUsSsn, 'Social Security: 536 22 1234'), ['536 22 1234']);
+  });
+  it('finds a cue that starts 15 characters before its "name" (the longest reach)', () => {
+    assert.deepEqual(found(detectPerson, 'the account holder name: Maria Keller'), ['Maria Keller']);
+    assert.deepEqual(found(detectPerson, 'their name is Maria Keller, and her name is Sofia Rossi'), ['Maria Keller', 'Sofia Rossi']);
+  });
+  it('reads a bare SSN cue in the whole text as before, not just in the 50 characters before it', () => {
+    // "SSN555…" has no word boundary after "ssn" in the text, though the 50 characters before the
+    // digits end in "ssn": no finding, as without the prefilter.
+    assert.deepEqual(found(detectUsSsn, 'Mr. Dear SSN555013212'), []);
+    assert.deepEqual(found(detectUsSsn, 'her ssn: 536221234'), ['536221234']);
+  });
+  it('skips digit-free text without missing text whose only digits sit at an edge', () => {
+    none(detectPhone, ['no digits here at all, (none) + none']);
+    assert.deepEqual(found(detectPhone, 'phone: 415-555-0132'), ['415-555-0132']);
+    assert.deepEqual(found(detectDateOfBirth, 'born March 23, 1940'), ['March 23, 1940']);
+  });
+  it('gives the same matches as a whole-text scan when cues sit next to each other', () => {
+    const text = 'my name is my name is Maria Keller\nName:Sofia Rossi';
+    assert.deepEqual(found(detectPerson, text), ['Maria Keller', 'Sofia Rossi']);
+  });
+});
+
+describe('scanAnchored', () => {
+  it('finds what a global scan finds, in order', () => {
+    const pattern = /\b(?:my|their) name is |(?:^|\n|\baccount holder )name: /gi;
+    const p = anchored(pattern, /name/gi, 17);
+    const texts = [
+      'name: a',
+      'My Name Is x, their name is y\nname: z',
+      'account holder name: q; account holder name: r',
+      'my name is my name is ',
+      'namename: name: ',
+      '',
+    ];
+    for (const t of texts) {
+      const expected = [...t.matchAll(pattern)].map((m) => [m.index, m[0]]);
+      const got: unknown[] = [];
+      scanAnchored(t, p, (m) => got.push([m.index, m[0]]));
+      assert.deepEqual(got, expected, JSON.stringify(t));
+    }
   });
 });

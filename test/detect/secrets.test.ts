@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { base62, crc32 } from '../../src/detect/secrets/checksum.js';
+import { HintFinder } from '../../src/detect/secrets/hint-finder.js';
 import { detectSecrets } from '../../src/detect/secrets/index.js';
 import type { DetectedEntity } from '../../src/detect/types.js';
 import { generateKeySecret } from '../../src/identity/key-secrets.js';
@@ -278,5 +279,49 @@ describe('detectSecrets over a whole text', () => {
   it('finds nothing in ordinary prose', () => {
     assertNone('Please summarise the attached report on token economics and API key rotation best practices.');
     assertNone('The secret to good bread is time. Password managers help. Our auth flow uses OAuth 2.0.');
+  });
+});
+
+// detectSecrets looks for every rule's hint (`ghp_`, `eyJ`, `sig=`…) in one pass anchored on each
+// hint's rarest character, and key-context rules run only when their key words occur. These pin
+// the edges of those prefilters.
+describe('prefilters keep every finding', () => {
+  it('finds a token at the very start and the very end of the text', () => {
+    assertOne('', 'ghp_' + withChecksum(), '', 'github-token', 0.99);
+    assertOne('', 'gk-' + rand(B62, 40), '', 'gatehouse-key', 0.99);
+    assertOne('see ', 'AKIA' + rand('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16), '', 'aws-access-key-id', 0.97);
+    const jwt = `${b64url('{"alg":"HS256","typ":"JWT"}')}.${b64url('{"sub":"u-81","iat":1700000000}')}.${rand(B64URL, 43)}`;
+    assertOne('', jwt, '', 'jwt', 0.95);
+  });
+  it('finds a hint after many near-misses of its anchor character', () => {
+    const noise = 'e-y-J eyj EYJ J J sk - k- _ _ = = '.repeat(20);
+    assertOne(noise, 'sk-proj-' + rand(B64URL, 60), '', 'openai-key');
+    assertOne(noise + 'token ', 'xoxb-' + rand(DIGITS, 10) + '-' + rand(B62, 24), ' end', 'slack-token', 0.97);
+  });
+  it('needs every required hint, wherever it is (a SAS signature and its sv=)', () => {
+    const sig = rand(B64, 43).replace(/[+/]/g, 'a') + '%3D';
+    assertOne('https://a.blob.core.windows.net/c/b?sp=r&sv=2022-11-02&sig=', sig, '', 'azure-sas-token', 0.95);
+    assertNone(`https://a.blob.core.windows.net/c/b?sp=r&sig=${sig}`);
+  });
+  it('reads key-context words in any case', () => {
+    const secret = rand(B64, 40);
+    assertOne('AWS_SECRET_ACCESS_KEY=', secret, '', 'aws-secret-access-key', 0.95);
+    assertOne('Aws_Secret_Access_Key: ', secret, '', 'aws-secret-access-key', 0.95);
+    assertOne('Server=db;PASSWORD=', 'Tr0ub4dor&3x', ';', 'connection-string-password', 0.9);
+    assertOne('API_KEY="', rand(B62, 32), '"', 'generic-secret');
+  });
+});
+
+describe('HintFinder', () => {
+  it('reports each hint wherever it occurs, including at offset 0 and at the end', () => {
+    const hints = ['eyJ', 'sk-', 'ghp_', 'sig=', '://', 'hooks.slack.com', 'AKIA'];
+    const finder = new HintFinder(hints);
+    const names = (text: string): string[] => hints.filter((_, i) => (finder.find(text) & (1 << i)) !== 0);
+    assert.deepEqual(names('eyJ'), ['eyJ']);
+    assert.deepEqual(names('xx sk-'), ['sk-']);
+    assert.deepEqual(names('ghp_ and sig= and http://x and hooks.slack.com and AKIA'), ['ghp_', 'sig=', '://', 'hooks.slack.com', 'AKIA']);
+    assert.deepEqual(names('ey J s k- gh p_ sig = :/ / hooks.slack AKI'), []);
+    assert.deepEqual(names(''), []);
+    assert.equal(finder.maskOf(['sk-', 'AKIA']), (1 << 1) | (1 << 6));
   });
 });

@@ -7,6 +7,8 @@ const CANDIDATE = /\d(?<![\w\-.,/:]\d)(?:[ \-]?\d){11,18}(?![\w/:]|-\d|[.,]\d)/g
 const NOT_CARD_CONTEXT = /(?:isbn|issn|order|invoice|tracking|imei|iccid|serial|account no|acct)[^\n\d]{0,12}$/;
 const CARD_CONTEXT = /(?:card|\bcc\b|credit|debit|visa|master ?card|amex|american express|discover|diners|jcb|unionpay|maestro|payment|pay with|charge)/;
 
+const HAS_DIGIT = /\d/;
+
 export function luhnValid(digits: string): boolean {
   let sum = 0;
   let double = false;
@@ -53,7 +55,9 @@ function groupingOk(raw: string): boolean {
 
 export const detectCreditCard: Detector = (text) => {
   const out: DetectedEntity[] = [];
-  for (const m of text.matchAll(CANDIDATE)) {
+  if (!HAS_DIGIT.test(text)) return out;
+  CANDIDATE.lastIndex = 0;
+  for (let m = CANDIDATE.exec(text); m !== null; m = CANDIDATE.exec(text)) {
     let raw = m[0];
     // A trailing separator belongs to the sentence, not the card.
     raw = raw.replace(/[ \-]+$/, '');

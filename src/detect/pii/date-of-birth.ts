@@ -19,6 +19,9 @@ const DATE = new RegExp(
 // looked for in that window, which also keeps the scan cheap.
 const CUE = /\bborn\b|\bd\.?o\.?b\b\.?|date of birth|birth ?date|birthday|(?:^|[\s(])b\./gi;
 const WINDOW = 40;
+// Every date form above holds four digits in a row or a digit, a separator and a digit: without
+// one, no cue needs looking for (the cue scan is the costly part).
+const DATE_GATE = /\d{4}|\d[/.\-]\d/;
 
 function plausible(s: string): boolean {
   const nums = s.match(/\d+/g)?.map(Number) ?? [];
@@ -29,8 +32,10 @@ function plausible(s: string): boolean {
 
 export const detectDateOfBirth: Detector = (text) => {
   const out: DetectedEntity[] = [];
+  if (!DATE_GATE.test(text)) return out;
   let scannedTo = 0;
-  for (const cue of text.matchAll(CUE)) {
+  CUE.lastIndex = 0;
+  for (let cue = CUE.exec(text); cue !== null; cue = CUE.exec(text)) {
     const from = Math.max(scannedTo, cue.index + cue[0].length);
     let to = Math.min(text.length, from + WINDOW);
     const newline = text.indexOf('\n', from);
@@ -39,7 +44,8 @@ export const detectDateOfBirth: Detector = (text) => {
     // Take a few characters either side so the date pattern's boundary checks see real context.
     const lead = Math.min(from, 1);
     const window = text.slice(from - lead, Math.min(text.length, to + 40));
-    for (const m of window.matchAll(DATE)) {
+    DATE.lastIndex = 0;
+    for (let m = DATE.exec(window); m !== null; m = DATE.exec(window)) {
       const start = from - lead + m.index;
       if (start >= to) break;
       if (start < from || !plausible(m[0])) continue;

@@ -10,7 +10,8 @@ const EMAIL =
 export const detectEmail: Detector = (text) => {
   if (!text.includes('@')) return [];
   const out: DetectedEntity[] = [];
-  for (const m of text.matchAll(EMAIL)) {
+  EMAIL.lastIndex = 0;
+  for (let m = EMAIL.exec(text); m !== null; m = EMAIL.exec(text)) {
     const start = m.index;
     out.push(entity('email', 'email', start, start + m[0].length, 0.99));
   }

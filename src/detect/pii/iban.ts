@@ -14,7 +14,10 @@ const IBAN_LENGTH: Readonly<Record<string, number>> = {
 };
 
 // Compact (`GB82WEST12345698765432`) or printed in groups of four (`GB82 WEST 1234 5698 7654 32`).
-const CANDIDATE = /(?<![\p{L}\p{N}])[A-Za-z]{2}\d{2}(?:[A-Za-z0-9]{11,30}|(?: [A-Za-z0-9]{4}){2,7}(?: [A-Za-z0-9]{1,3})?)(?![\p{L}\p{N}])/gu;
+// The boundary look-behind sits after the first letter: V8 then tries it only where a letter is.
+const CANDIDATE = /[A-Za-z](?<![\p{L}\p{N}][A-Za-z])[A-Za-z]\d{2}(?:[A-Za-z0-9]{11,30}|(?: [A-Za-z0-9]{4}){2,7}(?: [A-Za-z0-9]{1,3})?)(?![\p{L}\p{N}])/gu;
+
+const HAS_DIGIT = /\d/;
 
 export function ibanChecksumValid(iban: string): boolean {
   const s = iban.slice(4) + iban.slice(0, 4);
@@ -28,7 +31,9 @@ export function ibanChecksumValid(iban: string): boolean {
 
 export const detectIban: Detector = (text) => {
   const out: DetectedEntity[] = [];
-  for (const m of text.matchAll(CANDIDATE)) {
+  if (!HAS_DIGIT.test(text)) return out;
+  CANDIDATE.lastIndex = 0;
+  for (let m = CANDIDATE.exec(text); m !== null; m = CANDIDATE.exec(text)) {
     const raw = m[0];
     const compact = raw.replace(/ /g, '').toUpperCase();
     if (IBAN_LENGTH[compact.slice(0, 2)] !== compact.length) continue;

@@ -1,4 +1,4 @@
-import type { Detector } from '../types.js';
+import type { DetectedEntity, Detector } from '../types.js';
 import { detectCreditCard } from './credit-card.js';
 import { detectDateOfBirth } from './date-of-birth.js';
 import { detectEmail } from './email.js';
@@ -36,4 +36,11 @@ export const PII_DETECTORS: Readonly<Record<string, Detector>> = {
 
 const ALL = Object.values(PII_DETECTORS);
 
-export const detectPii: Detector = (text) => resolveOverlaps(ALL.flatMap((d) => d(text)));
+export const detectPii: Detector = (text) => {
+  let found: DetectedEntity[] | undefined;
+  for (let i = 0; i < ALL.length; i++) {
+    const f = ALL[i](text);
+    if (f.length > 0) found = found === undefined ? f : found.concat(f);
+  }
+  return found === undefined ? [] : resolveOverlaps(found);
+};

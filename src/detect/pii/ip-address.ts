@@ -8,6 +8,8 @@ const IPV4 = new RegExp(`(?<![\\w.:])${OCTET}(?:\\.${OCTET}){3}(?![\\w]|\\.\\d)`
 // Candidate IPv6 token; validated by parseIpv6 (which rejects times, `a::b` identifiers, etc.).
 // Hex groups joined by 2–7 colons (so it fails fast on ordinary words), optionally ending in IPv4.
 const IPV6 = /(?<![\w:.])(?:[0-9A-Fa-f]{1,4}|(?=::))(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}){0,3}(?![\w:]|\.\w)/g;
+// Every IPV6 match has two colons at most four hex digits apart: a cheap test before the costly scan.
+const IPV6_GATE = /:[0-9A-Fa-f]{0,4}:/;
 const IPV4_EXACT = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
 const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/;
 const VERSION_CUE = /(?:version|ver\.?|release|build|\bv)\s*$/;
@@ -36,13 +38,15 @@ export function isIpv6(s: string): boolean {
 export const detectIpAddress: Detector = (text) => {
   const out: DetectedEntity[] = [];
   if (text.includes('.')) {
-    for (const m of text.matchAll(IPV4)) {
+    IPV4.lastIndex = 0;
+    for (let m = IPV4.exec(text); m !== null; m = IPV4.exec(text)) {
       if (VERSION_CUE.test(before(text, m.index, 12))) continue;
       out.push(entity('ip_address', 'ipv4', m.index, m.index + m[0].length, 0.97));
     }
   }
-  if (text.includes(':')) {
-    for (const m of text.matchAll(IPV6)) {
+  if (text.includes(':') && IPV6_GATE.test(text)) {
+    IPV6.lastIndex = 0;
+    for (let m = IPV6.exec(text); m !== null; m = IPV6.exec(text)) {
       const s = m[0];
       if (!isIpv6(s)) continue;
       const compressed = s.includes('::');

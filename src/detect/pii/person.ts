@@ -1,4 +1,5 @@
 import type { DetectedEntity, Detector } from '../types.js';
+import { anchored, scanAnchored } from './anchored-scan.js';
 import { entity } from './entity.js';
 import { FIRST_NAMES } from './first-names.js';
 import { resolveOverlaps } from './resolve-overlaps.js';
@@ -10,6 +11,9 @@ const NAME = `${WORD}(?:[ ]${WORD}){0,2}`;
 // matching is ~50x slower in V8); the name itself is then read with a sticky Unicode pattern.
 const STRONG_CUE =
   /\b(?:(?:my|his|her|their|your) name is|my name's|i am called|i'm called)[ ]+|(?:^|\n|\b(?:full|first|last|patient|customer|client|contact|account holder|cardholder)[ ])name[ ]?:[ ]?/gi;
+// Every strong cue says "name" or "called" (same flags), at most 15 characters after its start
+// ("account holder name"): the cue is looked for only there.
+const STRONG_NEAR = anchored(STRONG_CUE, /name|called/gi, 15);
 // Weaker cues: only with a listed first name.
 const WEAK_CUE = /\b(?:dear|hi|hello|sincerely,?|regards,?|thanks,?|cheers,?)[ \n]+/gi;
 const WORDS_AT = /[\p{L}'’\-]{1,25}(?:[ ][\p{L}'’\-]{1,25}){0,2}/uy;
@@ -60,22 +64,25 @@ function nameAt(text: string, index: number): string {
 
 export const detectPerson: Detector = (text) => {
   const out: DetectedEntity[] = [];
-  for (const cue of text.matchAll(STRONG_CUE)) {
+  scanAnchored(text, STRONG_NEAR, (cue) => {
     const start = cue.index + cue[0].length;
     const name = nameAt(text, start);
     if (name.length >= 2) out.push(entity('person', 'person', start, start + name.length, listed(name.split(' ')[0]) ? 0.85 : 0.7));
-  }
-  for (const cue of text.matchAll(WEAK_CUE)) {
+  });
+  WEAK_CUE.lastIndex = 0;
+  for (let cue = WEAK_CUE.exec(text); cue !== null; cue = WEAK_CUE.exec(text)) {
     const start = cue.index + cue[0].length;
     const name = nameAt(text, start);
     if (name.length >= 2 && listed(name.split(' ')[0])) out.push(entity('person', 'person', start, start + name.length, 0.75));
   }
-  for (const m of text.matchAll(TITLED)) {
+  TITLED.lastIndex = 0;
+  for (let m = TITLED.exec(text); m !== null; m = TITLED.exec(text)) {
     const name = trimName(m[1]);
     const start = m.index + m[0].length - m[1].length;
     if (name.length >= 2) out.push(entity('person', 'person', start, start + name.length, 0.85));
   }
-  for (const m of text.matchAll(CAPITALISED)) {
+  CAPITALISED.lastIndex = 0;
+  for (let m = CAPITALISED.exec(text); m !== null; m = CAPITALISED.exec(text)) {
     if (!listed(m[0])) continue;
     const start = m.index;
     if (start > 0 && /[\p{L}\p{N}]/u.test(text[start - 1])) continue;

@@ -21,12 +21,15 @@ const CUE_BEFORE = /(?:phone|tel\b|tel\.|telephone|mobile|cell|fax|call(?:ing)?|
 const CUE_AFTER = /^[\s\-–(]{0,3}(?:office|fax|mobile|cell|home|work|phone|tel)\b/;
 const NOT_PHONE_BEFORE = /(?:licen[cs]e|passport|order|invoice|ticket|ref|reference|account|acct|isbn|po|tracking|case|id|no\.|#)\s*[:#]?\s*$/;
 
+const HAS_DIGIT = /\d/;
+
 function isDateLike(s: string): boolean {
   return /^\d{4}[\-./]\d{1,2}[\-./]\d{1,2}$/.test(s) || /^\d{1,2}[\-./]\d{1,2}[\-./](?:\d{2}|\d{4})$/.test(s);
 }
 
 export const detectPhone: Detector = (text) => {
   const out: DetectedEntity[] = [];
+  if (!HAS_DIGIT.test(text)) return out;
   const push = (start: number, raw: string, confidence: number, minDigits: number): void => {
     raw = raw.replace(/[ .\-]+$/, '');
     const n = digitsOf(raw.replace(/(?:x|ext\.?|extension)\s?\d+$/i, '')).length;
@@ -37,18 +40,27 @@ export const detectPhone: Detector = (text) => {
   };
   const cued = (start: number, end: number): boolean =>
     CUE_BEFORE.test(before(text, start, 40)) || CUE_AFTER.test(after(text, end, 12));
-  for (const m of text.matchAll(INTERNATIONAL)) {
-    const hasSep = /[ .\-()]/.test(m[0]);
-    // Bare E.164 needs 8+ digits; grouped needs consistent shape, guaranteed by the pattern.
-    push(m.index, m[0], cued(m.index, m.index + m[0].length) ? 0.95 : hasSep ? 0.85 : 0.8, 8);
+  // Each pattern runs only where its leading characters occur at all: `+`/`00`, `(`.
+  if (text.includes('+') || text.includes('00')) {
+    INTERNATIONAL.lastIndex = 0;
+    for (let m = INTERNATIONAL.exec(text); m !== null; m = INTERNATIONAL.exec(text)) {
+      const hasSep = /[ .\-()]/.test(m[0]);
+      // Bare E.164 needs 8+ digits; grouped needs consistent shape, guaranteed by the pattern.
+      push(m.index, m[0], cued(m.index, m.index + m[0].length) ? 0.95 : hasSep ? 0.85 : 0.8, 8);
+    }
   }
-  for (const m of text.matchAll(NANP)) {
+  NANP.lastIndex = 0;
+  for (let m = NANP.exec(text); m !== null; m = NANP.exec(text)) {
     push(m.index, m[0], cued(m.index, m.index + m[0].length) ? 0.95 : 0.8, 10);
   }
-  for (const m of text.matchAll(AREA)) {
-    push(m.index, m[0], cued(m.index, m.index + m[0].length) ? 0.9 : 0.7, 7);
+  if (text.includes('(')) {
+    AREA.lastIndex = 0;
+    for (let m = AREA.exec(text); m !== null; m = AREA.exec(text)) {
+      push(m.index, m[0], cued(m.index, m.index + m[0].length) ? 0.9 : 0.7, 7);
+    }
   }
-  for (const m of text.matchAll(LOOSE)) {
+  LOOSE.lastIndex = 0;
+  for (let m = LOOSE.exec(text); m !== null; m = LOOSE.exec(text)) {
     // Mixed separators (1.2-3) are not how people write phone numbers.
     const seps = new Set(m[0].replace(/(?:x|ext\.?|extension)\s?\d+$/i, '').match(/[ .\-]/g) ?? []);
     if (seps.size > 1) continue;

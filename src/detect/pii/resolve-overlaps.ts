@@ -5,6 +5,7 @@ import type { DetectedEntity } from '../types.js';
  * anything overlapping a kept finding is dropped. Result in order of position.
  */
 export function resolveOverlaps(found: readonly DetectedEntity[]): DetectedEntity[] {
+  if (found.length <= 1) return found.length === 0 ? [] : [found[0]];
   const ranked = [...found].sort(
     (a, b) => b.confidence - a.confidence || b.end - b.start - (a.end - a.start) || a.start - b.start,
   );

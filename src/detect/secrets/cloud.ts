@@ -1,5 +1,4 @@
 // Cloud-provider credentials: AWS, Google Cloud, Azure.
-import type { Detector } from '../types.js';
 import { shannonEntropy } from './entropy.js';
 import { looksLikePlaceholder } from './placeholder.js';
 import { secretRule } from './rule.js';
@@ -23,6 +22,8 @@ export const awsAccessKeyId = secretRule({
  */
 export const awsSecretAccessKey = secretRule({
   detector: 'aws-secret-access-key',
+  // Every key name says `secret`, at most 4 characters after its start (`aws_secret…`).
+  near: { anchor: /secret/gi, reach: 4 },
   pattern:
     /(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)["']?\s*(?:=|:|=>)\s*["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/dgi,
   check: (v) => (looksLikePlaceholder(v) || shannonEntropy(v) < 4 ? null : 0.95),
@@ -60,9 +61,10 @@ function isUrlEnd(c: number): boolean {
  * Azure shared access signature: the `sig=` of a query string that also has a signed version
  * (`sv=`) — the signature is what grants access. The span is the signature.
  */
-const sasSignature = secretRule({
+export const azureSasToken = secretRule({
   detector: 'azure-sas-token',
   hint: 'sig=',
+  requires: ['sv='],
   pattern: /[?&]sig=(?<secret>[A-Za-z0-9%+/=]{30,150})(?![A-Za-z0-9%+/=])/dg,
   check: (v, m, text) => {
     // The URL (or bare query string) this sig belongs to: the run of non-space characters around it.
@@ -75,5 +77,3 @@ const sasSignature = secretRule({
     return looksLikePlaceholder(decoded) || shannonEntropy(decoded) < 4 ? null : 0.95;
   },
 });
-
-export const azureSasToken: Detector = (text) => (text.includes('sv=') ? sasSignature(text) : []);

@@ -27,6 +27,8 @@ function passwordValueConfidence(v: string): number | null {
 
 export const genericSecret = secretRule({
   detector: 'generic-secret',
+  // Every key name of the pattern contains one of these (same flags: case-insensitive, not Unicode).
+  gate: /key|secret|token|passw|pwd|auth|credential/i,
   pattern:
     /(?<name>(?<key>api[_-]?key|secret|token|passw(?:or)?d|pwd|auth|access[_-]?key|private[_-]?key|credential)[A-Za-z0-9_.-]{0,24})["'`]?\s{0,4}(?:=|:=|:|=>)\s{0,4}(?:(?:Bearer|Basic|Token)\s{1,4})?(?:"(?<secretD>[^"\s]{8,200})"|'(?<secretS>[^'\s]{8,200})'|`(?<secretT>[^`\s]{8,200})`|(?<secret>[A-Za-z0-9+/=_.~!@#%^&*-]{8,200})(?=$|[\s,;)}\]]))/dgi,
   check: (v, m) => {

@@ -10,6 +10,8 @@ import { genericSecret } from './generic.js';
 import { jwt } from './jwt.js';
 import { connectionStringPassword, urlPassword } from './passwords.js';
 import { privateKey } from './private-key.js';
+import { HintFinder } from './hint-finder.js';
+import type { SecretRule } from './rule.js';
 import {
   anthropicKey,
   gatehouseKey,
@@ -49,8 +51,7 @@ export {
 };
 export { shannonEntropy } from './entropy.js';
 
-/** Most specific first: on equal confidence and length, the earlier rule wins an overlap. */
-export const SECRET_RULES: readonly Detector[] = [
+const RULES: readonly SecretRule[] = [
   gatehouseKey,
   anthropicKey,
   openaiKey,
@@ -73,6 +74,13 @@ export const SECRET_RULES: readonly Detector[] = [
   connectionStringPassword,
   genericSecret,
 ];
+/** Most specific first: on equal confidence and length, the earlier rule wins an overlap. */
+export const SECRET_RULES: readonly Detector[] = RULES;
+const FALLBACK = RULES.indexOf(genericSecret);
+// Every rule's hints, looked for in one pass; per rule, the masks of its any-of and all-of hints.
+const HINTS = new HintFinder([...new Set(RULES.flatMap((r) => [...r.hints, ...r.requires]))]);
+const ANY = RULES.map((r) => HINTS.maskOf(r.hints));
+const ALL = RULES.map((r) => HINTS.maskOf(r.requires));
 
 /**
  * Every secret rule over the text; where findings overlap, a specific rule beats the generic
@@ -80,15 +88,18 @@ export const SECRET_RULES: readonly Detector[] = [
  * longest is kept.
  */
 export const detectSecrets: Detector = (text) => {
-  const all: Array<{ entity: DetectedEntity; rank: number }> = [];
-  SECRET_RULES.forEach((rule, rank) => {
-    for (const entity of rule(text)) all.push({ entity, rank });
-  });
-  if (all.length <= 1) return all.map((a) => a.entity);
-  const fallback = SECRET_RULES.indexOf(genericSecret);
+  const present = HINTS.find(text);
+  let all: Array<{ entity: DetectedEntity; rank: number }> | undefined;
+  for (let rank = 0; rank < RULES.length; rank++) {
+    if ((ANY[rank] !== 0 && (present & ANY[rank]) === 0) || (present & ALL[rank]) !== ALL[rank]) continue;
+    const found = RULES[rank].scan(text);
+    for (let i = 0; i < found.length; i++) (all ??= []).push({ entity: found[i], rank });
+  }
+  if (all === undefined) return [];
+  if (all.length === 1) return [all[0].entity];
   all.sort(
     (a, b) =>
-      Number(a.rank === fallback) - Number(b.rank === fallback) ||
+      Number(a.rank === FALLBACK) - Number(b.rank === FALLBACK) ||
       b.entity.confidence - a.entity.confidence ||
       b.entity.end - b.entity.start - (a.entity.end - a.entity.start) ||
       a.rank - b.rank,
