@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { runServe } from './serve.js';
 import { runConfigCheck } from './config-check.js';
 import { addIdentityCommands } from './identity-commands.js';
+import { addMcpCommands } from './mcp-commands.js';
 
 function portNumber(value: string): number {
   const n = Number(value);
@@ -49,6 +50,7 @@ config
   });
 
 addIdentityCommands(program, DEFAULT_CONFIG);
+addMcpCommands(program, DEFAULT_CONFIG);
 
 program
   .command('scan')

@@ -9,6 +9,7 @@ import type { Provider } from '../llm/providers/types.js';
 import { buildPriceTable, type Price, type PriceTable } from '../llm/prices/price-table.js';
 import type { GatehouseConfig, ModelRouteConfig, PoliciesConfig } from './schema.js';
 import { NO_SERVICES, type GatewayServices } from './services.js';
+import { compileMcpEndpoint, type CompiledMcpEndpoint } from '../mcp/endpoint.js';
 
 /** A model route, resolved against providers and policies at load time. */
 export interface CompiledRoute {
@@ -41,6 +42,8 @@ export class Runtime {
   /** The chain for requests that match no route (used to identify the caller before a 404). */
   readonly defaultChain: CompiledChain;
   readonly prices: PriceTable;
+  /** MCP endpoints (`/mcp/{name}`) by name. */
+  readonly mcpEndpoints: ReadonlyMap<string, CompiledMcpEndpoint>;
   readonly #exact: ReadonlyMap<string, CompiledRoute>;
   readonly #globs: readonly { re: RegExp; route: CompiledRoute }[];
   #inFlight = 0;
@@ -95,6 +98,11 @@ export class Runtime {
     }
     this.#exact = exact;
     this.#globs = globs;
+    const endpoints = new Map<string, CompiledMcpEndpoint>();
+    for (const [name, endpoint] of Object.entries(config.mcp?.endpoints ?? {})) {
+      endpoints.set(name, compileMcpEndpoint(name, endpoint, instancesFor(`mcp:${name}`, endpoint.policies as PoliciesConfig | undefined)));
+    }
+    this.mcpEndpoints = endpoints;
   }
 
   resolveRoute(model: string): CompiledRoute | undefined {

@@ -4,6 +4,7 @@ import { PROVIDER_MODULES } from '../llm/providers/registry.js';
 import { identityConfigSchema } from '../identity/identity-config.js';
 import { tlsListenerSchema } from '../server/tls-config.js';
 import { PROVIDER_KEY_HEADER } from '../routing/provider-key.js';
+import { mcpSectionSchema } from '../mcp/config.js';
 
 /** A byte size: a number of bytes, or a string such as "512kb", "10mb". */
 export const byteSize = z
@@ -103,6 +104,7 @@ export const configSchema = z
     prices: z.record(z.string(), priceSchema).default({}).describe('Prices per model id, added to or overriding the shipped table.'),
     policies: policiesSchema.default({}),
     identity: identityConfigSchema.optional(),
+    mcp: mcpSectionSchema(policiesSchema).optional().describe('The MCP gateway: upstream MCP servers and the endpoints agents connect to (docs/mcp.md).'),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -68,7 +68,7 @@ export const consumerSchema = z
   })
   .strict();
 
-const storeSchema = z
+export const storeSchema = z
   .discriminatedUnion('type', [
     z
       .object({

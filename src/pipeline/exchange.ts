@@ -10,10 +10,24 @@ import type { PeerCertificate } from '../identity/client-certificate.js';
 import type { Phase } from './phases.js';
 import type { CompiledRoute, Runtime } from '../config/runtime.js';
 import type { ResponseInspector } from './response-inspection.js';
+import type { ToolCallInfo } from '../mcp/tool-access.js';
 
-export type Surface = 'llm';
-/** What the client asked for, in its own API: chat completions, Messages, Responses, ... */
-export type Operation = 'chat' | 'messages' | 'responses' | 'count_tokens' | 'embeddings' | 'models';
+export type Surface = 'llm' | 'mcp';
+/** What the client asked for, in its own API: chat completions, Messages, Responses, ... or an MCP message. */
+export type Operation = 'chat' | 'messages' | 'responses' | 'count_tokens' | 'embeddings' | 'models' | 'mcp';
+
+/** What an MCP Exchange is about: the endpoint, the JSON-RPC method, and for tools/call the tool. */
+export interface McpExchangeInfo {
+  readonly endpoint: string;
+  method: string | undefined;
+  /** The agent's protocol revision. */
+  protocolVersion: string | undefined;
+  call: ToolCallInfo | undefined;
+  /** JSON-RPC error code answered, if any. */
+  rpcError: number | undefined;
+  /** audit: enhanced — the call's arguments and result, captured for the record. */
+  captured: { arguments: unknown; result: unknown } | undefined;
+}
 
 /** One policy decision, as the audit trail will show it. */
 export interface Decision {
@@ -58,7 +72,7 @@ export interface Attempt {
  */
 export class Exchange {
   readonly id: string;
-  readonly surface: Surface = 'llm';
+  readonly surface: Surface;
   readonly operation: Operation;
   /** The configuration this request started with; it finishes on it even if a reload happens. */
   readonly runtime: Runtime;
@@ -75,6 +89,8 @@ export class Exchange {
   #onCancel: (() => void)[] | undefined;
 
   route: CompiledRoute | undefined;
+  /** Set on the MCP surface. */
+  mcp: McpExchangeInfo | undefined;
   /** The model the client asked for. */
   requestedModel: string | undefined;
   /** The raw request body and its parse. `body` is mutated in place when a policy rewrites text. */
@@ -110,6 +126,7 @@ export class Exchange {
   constructor(id: string, operation: Operation, runtime: Runtime, headers: IncomingHttpHeaders) {
     this.id = id;
     this.operation = operation;
+    this.surface = operation === 'mcp' ? 'mcp' : 'llm';
     this.runtime = runtime;
     this.headers = headers;
   }

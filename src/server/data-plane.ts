@@ -15,6 +15,9 @@ import type { Runtime } from '../config/runtime.js';
 import { readBody } from './body.js';
 import { requestIdFor } from './request-id.js';
 import { peerCertificate } from '../identity/client-certificate.js';
+import type { McpHub } from '../mcp/hub.js';
+import { handleMcp } from '../mcp/front/http.js';
+import { renderMcpError } from '../mcp/front/errors.js';
 
 export interface DataPlaneState {
   /** The current compiled configuration; swapped on reload. */
@@ -25,6 +28,8 @@ export interface DataPlaneState {
   readonly closingConnections: () => boolean;
   /** Called when a request starts, with a promise of its end, for graceful shutdown. */
   readonly track: (done: Promise<void>, res: ServerResponse) => void;
+  /** The MCP gateway's long-lived part (upstreams, sessions), when the configuration has `mcp`. */
+  readonly mcp?: McpHub | undefined;
 }
 
 type Handler = (exchange: Exchange, req: IncomingMessage, res: ServerResponse, logger: Logger) => Promise<void>;
@@ -55,6 +60,17 @@ const ROUTES: ReadonlyMap<string, RouteEntry> = new Map<string, RouteEntry>([
 ]);
 
 const MODEL_PATH = '/v1/models/';
+const MCP_PATH = '/mcp/';
+
+/** `/mcp/{name}`: the endpoint's virtual MCP server; errors in JSON-RPC shape. */
+function mcpEntry(state: DataPlaneState, name: string): RouteEntry {
+  const handler: Handler = async (exchange, req, res, logger) => {
+    const endpoint = exchange.runtime.mcpEndpoints.get(name);
+    if (endpoint === undefined || state.mcp === undefined) throw new GatehouseError('route_not_found', `No MCP endpoint "${name}" is configured.`);
+    await handleMcp(state.mcp, endpoint, exchange, req, res, logger);
+  };
+  return { operation: 'mcp', methods: { POST: handler, GET: handler, DELETE: handler }, renderError: renderMcpError };
+}
 const MESSAGES_PATH = '/v1/messages';
 
 /** The data-plane request listener: route, build the Exchange, run the handler, render errors, record. */
@@ -77,7 +93,9 @@ async function handle(state: DataPlaneState, req: IncomingMessage, res: ServerRe
   const path = q === -1 ? url : url.slice(0, q);
   let entry = ROUTES.get(path);
   let modelId: string | undefined;
-  if (entry === undefined && path.startsWith(MODEL_PATH) && path.length > MODEL_PATH.length) {
+  if (entry === undefined && path.startsWith(MCP_PATH) && path.length > MCP_PATH.length) {
+    entry = mcpEntry(state, safeDecode(path.slice(MCP_PATH.length).replace(/\/$/, '')));
+  } else if (entry === undefined && path.startsWith(MODEL_PATH) && path.length > MODEL_PATH.length) {
     modelId = safeDecode(path.slice(MODEL_PATH.length));
     entry = { operation: 'models', methods: { GET: (ex, _req, r, l) => handleModels(ex, modelId, r, l) } };
   }

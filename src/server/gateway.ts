@@ -16,6 +16,7 @@ import { openGatewayServices, type OpenedServices } from '../identity/open-servi
 import { createDataPlaneHandler } from './data-plane.js';
 import type { TlsListenerConfig } from './tls-config.js';
 import { createTlsListener, TlsFileError } from './tls-listener.js';
+import { openMcpHub } from '../mcp/open-hub.js';
 
 /** Command-line and environment overrides of the file's listener settings. */
 export interface ListenOverrides {
@@ -92,10 +93,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger(first.logging.level);
   // The identity store stays open across reloads (its location is restart-only).
   const services = await openServices(first, configPath);
+  let mcp: Awaited<ReturnType<typeof openMcpHub>>;
+  try {
+    mcp = await openMcpHub(first, configPath, logger);
+  } catch (err) {
+    await services.close();
+    throw err;
+  }
   let current: Runtime;
   try {
     current = new Runtime(first, fromFile, services.services);
   } catch (err) {
+    await mcp.close();
     await services.close();
     throw err;
   }
@@ -107,6 +116,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const handler = createDataPlaneHandler({
     runtime: () => current,
+    mcp: mcp.hub,
     logger,
     shuttingDown: () => shuttingDown,
     closingConnections: () => closingConnections,
@@ -146,6 +156,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   } catch (err) {
     for (const server of opened) server.close();
     await current.close();
+    await mcp.close();
     await services.close();
     throw err;
   }
@@ -172,6 +183,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         void runtime.close();
         throw new Error('the `identity` section was added: restart the gateway to open its store');
       }
+      if (first.mcp === undefined && next.mcp !== undefined) {
+        void runtime.close();
+        throw new Error('the `mcp` section was added: restart the gateway to open its tool-pin store');
+      }
       const identityRestartOnly = IDENTITY_RESTART_ONLY.filter((key) => JSON.stringify(next.identity?.[key]) !== JSON.stringify(first.identity?.[key]));
       if (identityRestartOnly.length > 0) {
         logger.warn({ settings: identityRestartOnly.map((k) => `identity.${k}`) }, 'these settings changed in the configuration; they take effect on restart');
@@ -188,6 +203,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (process.env.GATEHOUSE_LOG_LEVEL === undefined && options.logger === undefined) logger.level = next.logging.level;
       const previous = current;
       current = runtime;
+      mcp.hub.configure(next.mcp);
       previous.retire();
       logger.info({ configVersion: runtime.version, previous: previous.version }, 'configuration reloaded');
       return { ok: true, version: runtime.version };
@@ -223,6 +239,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let stopping: Promise<void> | undefined;
   async function shutdown(): Promise<void> {
     shuttingDown = true;
+    mcp.hub.beginShutdown();
     watcher?.close();
     clearTimeout(watchTimer);
     const deadline = current.config.server.shutdownTimeoutMs;
@@ -249,6 +266,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     admin.closeAllConnections();
     await reloading;
     await current.close();
+    await mcp.close();
     await services.close();
     logger.info('gatehouse stopped');
     await new Promise<void>((r) => logger.flush(() => r()));

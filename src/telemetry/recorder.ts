@@ -23,7 +23,8 @@ export function recordExchange(exchange: Exchange, method: string, path: string,
       model: exchange.requestedModel,
       route: exchange.route?.name,
       provider: exchange.route?.provider.name,
-      stream: exchange.stream,
+      stream: exchange.surface === 'llm' ? exchange.stream : undefined,
+      mcp: exchange.mcp === undefined ? undefined : mcpFields(exchange),
       identity: exchange.identity.id,
       authMethod: exchange.identity.method,
       team: exchange.identity.team,
@@ -45,6 +46,23 @@ export function recordExchange(exchange: Exchange, method: string, path: string,
   } catch (err) {
     logger.error({ requestId: exchange.id, err: String(err) }, 'could not record exchange');
   }
+}
+
+/** The MCP part of a record: endpoint, JSON-RPC method, tool; arguments and result only under audit: enhanced. */
+function mcpFields(exchange: Exchange): Record<string, unknown> {
+  const mcp = exchange.mcp!;
+  const call = mcp.call;
+  return {
+    endpoint: mcp.endpoint,
+    method: mcp.method,
+    protocolVersion: mcp.protocolVersion,
+    server: call?.server,
+    tool: call?.tool,
+    upstreamTool: call !== undefined && call.upstreamTool !== call.tool ? call.upstreamTool : undefined,
+    rpcError: mcp.rpcError,
+    arguments: mcp.captured?.arguments,
+    result: mcp.captured?.result,
+  };
 }
 
 function round(ms: number): number {

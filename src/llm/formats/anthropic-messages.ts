@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fieldSlot, type TextSlot, type TextView, type SlotKind } from './text-view.js';
+import { fieldSlot, stringLeaves, type TextSlot, type TextView, type SlotKind } from './text-view.js';
 import { tokenCount, type Usage } from '../usage.js';
 import { isJsonObject } from './json-object.js';
 
@@ -86,19 +86,6 @@ function toolResultSlots(b: Record<string, unknown>, index: number, slots: TextS
 }
 
 /** One slot per string anywhere inside a tool call's input, so a secret in a nested field is seen. */
-function stringLeaves(value: unknown, kind: SlotKind, index: number, slots: TextSlot[], onChange: () => void): void {
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => {
-      if (typeof item === 'string') slots.push(fieldSlot(kind, index, value, i, onChange));
-      else stringLeaves(item, kind, index, slots, onChange);
-    });
-  } else if (isJsonObject(value)) {
-    for (const [key, item] of Object.entries(value)) {
-      if (typeof item === 'string') slots.push(fieldSlot(kind, index, value, key, onChange));
-      else stringLeaves(item, kind, index, slots, onChange);
-    }
-  }
-}
 
 
 /**

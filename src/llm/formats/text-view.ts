@@ -4,6 +4,7 @@
  * `set`, which writes into the parsed body and marks the Exchange's body as changed.
  */
 import type { TextEncoding } from '../../pipeline/response-inspection.js';
+import { isJsonObject } from './json-object.js';
 
 export type SlotKind = 'system' | 'user' | 'assistant' | 'tool_call' | 'tool_result' | 'input' | 'output';
 
@@ -43,4 +44,19 @@ export function fieldSlot(
       onChange();
     },
   };
+}
+
+/** A slot for every string inside `value` (objects and arrays, recursively), e.g. a tool call's input. */
+export function stringLeaves(value: unknown, kind: SlotKind, index: number, slots: TextSlot[], onChange: () => void): void {
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => {
+      if (typeof item === 'string') slots.push(fieldSlot(kind, index, value, i, onChange));
+      else stringLeaves(item, kind, index, slots, onChange);
+    });
+  } else if (isJsonObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      if (typeof item === 'string') slots.push(fieldSlot(kind, index, value, key, onChange));
+      else stringLeaves(item, kind, index, slots, onChange);
+    }
+  }
 }

@@ -21,8 +21,10 @@ const configSchema = z
       .describe('Action per entity type, e.g. { secret: block, credit_card: block, email: pseudonymize, person: log_only }.'),
     direction: z
       .enum(['request', 'response', 'both'])
-      .default('request')
-      .describe('Which way the detectors look: at what the caller sends, at what the model answers (streams included), or both. Pseudonyms are put back into the response whatever this says.'),
+      .optional()
+      .describe(
+        'Which way the detectors look: at what the caller sends, at what the model answers (streams included), or both. Default: request for LLM calls; both for MCP tool calls (arguments and results). Pseudonyms are put back into the response whatever this says.',
+      ),
     redaction: z
       .enum(['placeholder', 'mask'])
       .default('placeholder')
@@ -71,14 +73,15 @@ export const dataProtectionPolicy: PolicyModule<DataProtectionConfig> = {
       return act === 'pseudonymize' ? 'redact' : act;
     };
     const scan = (text: string): DetectedEntity[] => detectEntities(text).filter((e) => e.confidence >= config.minConfidence);
-    const inRequest = config.direction !== 'response';
-    const inResponse = config.direction !== 'request';
     return {
       name: POLICY,
       enforce: config.enforce,
       failMode: 'closed',
       hooks: {
         inspectIn(exchange) {
+          const direction = config.direction ?? (exchange.surface === 'mcp' ? 'both' : 'request');
+          const inRequest = direction !== 'response';
+          const inResponse = direction !== 'request';
           const redactor = new Redactor(config.redaction);
           const verdict = inRequest ? inspectRequest(exchange, redactor, scan, actionOf) : undefined;
           if (inResponse || redactor.hasPseudonyms) {

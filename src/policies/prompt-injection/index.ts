@@ -4,6 +4,8 @@ import type { PolicyModule } from '../../pipeline/policy.js';
 import { scoreInjection } from '../../detect/index.js';
 import type { SlotKind } from '../../llm/formats/text-view.js';
 import { enforceField } from '../common-schema.js';
+import type { Exchange } from '../../pipeline/exchange.js';
+import type { ResponseInspector } from '../../pipeline/response-inspection.js';
 
 /** How each slot kind is read: what a person wrote is a prompt; what a tool returned is data. */
 const MODE_OF: Partial<Record<SlotKind, 'prompt' | 'data'>> = { system: 'prompt', user: 'prompt', input: 'prompt', tool_result: 'data' };
@@ -37,6 +39,8 @@ export const promptInjectionPolicy: PolicyModule<PromptInjectionConfig> = {
       failMode: 'closed',
       hooks: {
         inspectIn(exchange) {
+          // A tool's result is data on its way to the model: scored as data when it comes back.
+          if (exchange.surface === 'mcp') exchange.addResponseInspector(toolResultInspector(exchange, config));
           const view = exchange.textView;
           if (view === undefined) return undefined;
           const flagged: string[] = [];
@@ -70,3 +74,35 @@ export const promptInjectionPolicy: PolicyModule<PromptInjectionConfig> = {
     };
   },
 };
+
+/**
+ * MCP tool results, scored in data mode when they come back. A flagged result is withheld
+ * (`block`: the agent gets an error result instead) or recorded (`log_only`). Streams are not
+ * scored: only whole texts are (LLM answers are not inspected for injection).
+ */
+function toolResultInspector(exchange: Exchange, config: PromptInjectionConfig): ResponseInspector {
+  return {
+    rewrite(text, _encoding, slot) {
+      const result = scoreInjection(text, 'data', config.dataThreshold);
+      if (!result.flagged) return text;
+      exchange.findings.push({
+        policy: 'prompt-injection',
+        type: 'prompt_injection',
+        detector: result.signals.length > 0 ? `classifier+${result.signals.join('+')}` : 'classifier',
+        slot,
+        start: 0,
+        end: text.length,
+        confidence: result.score,
+        action: config.action,
+        direction: 'response',
+      });
+      const enforced = config.enforce && config.action === 'block';
+      exchange.decide({ policy: 'prompt-injection', phase: 'inspectOut', verdict: config.action === 'block' ? 'deny' : 'allow', reason: `injection in tool result slot ${slot}`, code: config.action === 'block' ? 'prompt_injection_detected' : undefined, enforced });
+      if (enforced) throw new GatehouseError('prompt_injection_detected', 'The tool result looks like a prompt injection.');
+      return text;
+    },
+    open() {
+      return { push: (delta) => delta, end: () => '' };
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import type { Era, Json } from './jsonrpc.js';
+
+/** What a session-era agent negotiated, and where its upstream sessions are. */
+export interface SessionState {
+  /** The endpoint it was opened on: a session id is not valid on another endpoint. */
+  readonly endpoint: string;
+  /** The protocol revision negotiated with the agent. */
+  readonly protocolVersion: string;
+  readonly clientCapabilities: Json;
+  readonly clientInfo: Json;
+  /** Who opened it (Identity.id): another caller presenting the id gets 404. */
+  readonly principal: string;
+  /** Per upstream server: its era, revision, and (HTTP, session era) the upstream's own session id. */
+  readonly upstreams: Readonly<Record<string, { readonly era: Era; readonly protocolVersion: string; readonly resumeId?: string | undefined }>>;
+  /** Seconds since the epoch. */
+  readonly createdAt: number;
+}
+
+const VERSION = 1;
+
+/**
+ * Session ids that carry their own state, sealed with AES-256-GCM: any replica holding the same
+ * secret opens any session, with no shared store and no sticky routing. The id is opaque to the
+ * agent and cannot be forged or altered (the tag covers it). Idle expiry and DELETE are tracked by
+ * each replica for the sessions it has served (a replica that never saw a session accepts it while
+ * it is younger than its idle limit since last use elsewhere cannot be known: see docs/mcp.md).
+ */
+export class SessionSealer {
+  readonly #key: Buffer;
+  /** Session id hash → last use (ms) on this replica. */
+  readonly #lastSeen = new Map<string, number>();
+  /** Session id hashes ended by DELETE on this replica. */
+  readonly #ended = new Map<string, number>();
+
+  constructor(secret: string | undefined) {
+    const material = secret === undefined ? randomBytes(32) : Buffer.from(secret, 'utf8');
+    this.#key = Buffer.from(hkdfSync('sha256', material, 'gatehouse-mcp-session', 'session-id-v1', 32));
+  }
+
+  seal(state: SessionState): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    const body = Buffer.concat([cipher.update(JSON.stringify({ v: VERSION, ...state }), 'utf8'), cipher.final()]);
+    const id = `g1.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`;
+    this.touch(id);
+    return id;
+  }
+
+  /** The state sealed in `id`, or undefined when it is not ours, was altered, or is expired/ended here. */
+  open(id: string, idleMs: number, now = Date.now()): SessionState | undefined {
+    if (!id.startsWith('g1.') || id.length > 16_384) return undefined;
+    const raw = Buffer.from(id.slice(3), 'base64url');
+    if (raw.length < 29) return undefined;
+    let state: SessionState & { v?: number };
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.#key, raw.subarray(0, 12));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      const text = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+      state = JSON.parse(text) as SessionState & { v?: number };
+    } catch {
+      return undefined;
+    }
+    if (state.v !== VERSION) return undefined;
+    const key = hashOf(id);
+    if (this.#ended.has(key)) return undefined;
+    const last = this.#lastSeen.get(key);
+    if (last !== undefined && now - last > idleMs) {
+      this.#lastSeen.delete(key);
+      this.#ended.set(key, now);
+      return undefined;
+    }
+    this.#lastSeen.set(key, now);
+    return state;
+  }
+
+  touch(id: string, now = Date.now()): void {
+    this.#lastSeen.set(hashOf(id), now);
+  }
+
+  /** DELETE: the id is refused on this replica from now on. */
+  end(id: string, now = Date.now()): void {
+    const key = hashOf(id);
+    this.#lastSeen.delete(key);
+    this.#ended.set(key, now);
+  }
+
+  /** Forgets what is older than `maxAgeMs` (called periodically, bounded memory). */
+  sweep(maxAgeMs: number, now = Date.now()): string[] {
+    const expired: string[] = [];
+    for (const [key, at] of this.#lastSeen) {
+      if (now - at > maxAgeMs) {
+        this.#lastSeen.delete(key);
+        this.#ended.set(key, now);
+        expired.push(key);
+      }
+    }
+    for (const [key, at] of this.#ended) if (now - at > 7 * 86_400_000) this.#ended.delete(key);
+    return expired;
+  }
+}
+
+/** Local bookkeeping key of a session id (ids themselves are long). */
+export function hashOf(id: string): string {
+  return createHash('sha256').update(id).digest('base64url').slice(0, 22);
+}

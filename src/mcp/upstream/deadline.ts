@@ -1,0 +1,62 @@
+/**
+ * One request's time limit and the caller's abort, as one signal for undici; afterwards it says
+ * which of the two fired, so the failure is reported as a timeout or re-thrown as the abort.
+ */
+export class Deadline {
+  readonly #controller = new AbortController();
+  readonly #caller: AbortSignal | undefined;
+  readonly #onCallerAbort = (): void => this.#controller.abort(this.#caller?.reason);
+  #timer: NodeJS.Timeout | undefined;
+  #timedOut = false;
+
+  constructor(ms: number, caller?: AbortSignal) {
+    this.#caller = caller;
+    if (caller?.aborted) this.#controller.abort(caller.reason);
+    else caller?.addEventListener('abort', this.#onCallerAbort, { once: true });
+    this.#timer = setTimeout(() => {
+      this.#timedOut = true;
+      this.#controller.abort(new Error(`No answer within ${ms} ms.`));
+    }, ms);
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get timedOut(): boolean {
+    return this.#timedOut;
+  }
+
+  /** True when the caller aborted (not the time limit). */
+  get callerAborted(): boolean {
+    return this.#caller?.aborted === true && !this.#timedOut;
+  }
+
+  /** The caller's abort reason, for re-throwing. */
+  abortReason(): unknown {
+    return this.#caller?.reason ?? new DOMException('The operation was aborted.', 'AbortError');
+  }
+
+  /** Stops the clock and forgets the caller's signal. */
+  dispose(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#caller?.removeEventListener('abort', this.#onCallerAbort);
+  }
+}
+
+/** Resolves after `ms`, or rejects when `signal` aborts. */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

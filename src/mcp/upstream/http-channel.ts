@@ -1,0 +1,328 @@
+/**
+ * The HTTP exchanges of Streamable HTTP, for both eras: one undici Pool per upstream (keep-alive),
+ * a POST per message, and a request's reply read as JSON or as an SSE stream whose notifications
+ * and server->client requests are delivered in order before the response. Status codes become
+ * UpstreamErrors here and nowhere else — except that a JSON-RPC error carrying the request's id is a
+ * response whatever the status (2026-07-28 servers answer -32020/-32021/-32022 with 400 and
+ * -32601 with 404).
+ */
+import type { Readable } from 'node:stream';
+import { Pool, type Dispatcher } from 'undici';
+import { isResponse, parseMessage, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../jsonrpc.js';
+import type { Logger } from '../../telemetry/logger.js';
+import { Deadline, delay } from './deadline.js';
+import { SseEventTooLarge, SseReader, type SseMessageEvent } from './sse-messages.js';
+import { safeDeliver } from './deliver.js';
+import { describeError as describe } from './describe-error.js';
+import { UpstreamError, type UpstreamHttpConfig, type UpstreamMessage } from './types.js';
+
+/** The largest JSON body or SSE event accepted from an upstream. */
+export const MAX_HTTP_MESSAGE_BYTES = 16 * 1024 * 1024;
+/** After the response, how long the rest of its stream may take to end before the connection is dropped. */
+const DRAIN_GRACE_MS = 1000;
+/** Reconnections of one request's stream (2025-11-25 polling) without an event in between. */
+const MAX_RESUMES = 3;
+const DEFAULT_RETRY_MS = 1000;
+const MAX_RETRY_MS = 30_000;
+
+export type ResponseData = Dispatcher.ResponseData;
+
+export interface CallContext {
+  signal?: AbortSignal;
+  /** Receives the stream's notifications and server->client requests, in order. */
+  deliver: (m: UpstreamMessage) => void;
+  /** True when the request carried an Mcp-Session-Id: a 404 then means the session is gone. */
+  sessionful: boolean;
+  /** Sees the response headers (initialize reads Mcp-Session-Id from them). */
+  onHeaders?: (headers: ResponseData['headers']) => void;
+  /** Session era: reopens the request's stream after a disconnect (GET with Last-Event-ID). */
+  resume?: (lastEventId: string, signal: AbortSignal) => Promise<ResponseData>;
+}
+
+export class HttpChannel {
+  readonly #pool: Pool;
+  readonly #path: string;
+  readonly #baseHeaders: Record<string, string>;
+
+  constructor(
+    private readonly config: UpstreamHttpConfig,
+    private readonly logger: Logger,
+  ) {
+    const url = new URL(config.url);
+    this.#path = url.pathname + url.search;
+    // Time limits are ours, per request (Deadline); a listen stream may stay open for hours.
+    this.#pool = new Pool(url.origin, { keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+    this.#baseHeaders = {};
+    for (const [k, v] of Object.entries(config.headers)) this.#baseHeaders[k.toLowerCase()] = v;
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** POSTs a request and reads its reply: the response, or a JSON-RPC error that carries its id. */
+  async call(message: JsonRpcRequest, headers: Record<string, string>, ctx: CallContext): Promise<JsonRpcResponse> {
+    const deadline = new Deadline(this.config.timeoutMs, ctx.signal);
+    try {
+      const res = await this.#send('POST', headers, JSON.stringify(message), deadline.signal);
+      ctx.onHeaders?.(res.headers);
+      return await this.#reply(res, message.id, ctx, deadline);
+    } catch (err) {
+      throw this.#failure(err, deadline);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /** POSTs a notification or a response; the upstream answers 202 (any 2xx is accepted). */
+  async post(message: JsonRpcNotification | JsonRpcResponse, headers: Record<string, string>, sessionful: boolean): Promise<void> {
+    const deadline = new Deadline(this.config.timeoutMs);
+    try {
+      const res = await this.#send('POST', headers, JSON.stringify(message), deadline.signal);
+      const text = await readText(res.body, MAX_HTTP_MESSAGE_BYTES, this.config.name);
+      if (res.statusCode === 404 && sessionful) throw this.#expired();
+      if (res.statusCode < 200 || res.statusCode >= 300) throw this.#httpError(res.statusCode, text);
+    } catch (err) {
+      throw this.#failure(err, deadline);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /**
+   * Opens a GET stream (session era: the standalone stream, or a resumption with Last-Event-ID).
+   * The time limit covers the headers only; `signal` ends the stream.
+   */
+  async get(headers: Record<string, string>, signal: AbortSignal | undefined): Promise<ResponseData> {
+    const deadline = new Deadline(this.config.timeoutMs, signal);
+    try {
+      const res = await this.#send('GET', { ...headers, accept: 'text/event-stream' }, undefined, deadline.signal);
+      // From here only `signal` ends the stream (the deadline lets go of it, so a long-lived
+      // listen loop does not pile up abort listeners).
+      if (signal !== undefined) {
+        const onAbort = (): void => void res.body.destroy(signal.reason instanceof Error ? signal.reason : undefined);
+        if (signal.aborted) onAbort();
+        else {
+          signal.addEventListener('abort', onAbort, { once: true });
+          res.body.once('close', () => signal.removeEventListener('abort', onAbort));
+        }
+      }
+      return res;
+    } catch (err) {
+      throw this.#failure(err, deadline);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /** DELETE for a session; resolves with the status (405: the server does not let clients end sessions). */
+  async delete(headers: Record<string, string>): Promise<number> {
+    const deadline = new Deadline(this.config.timeoutMs);
+    try {
+      const res = await this.#send('DELETE', headers, undefined, deadline.signal);
+      await readText(res.body, MAX_HTTP_MESSAGE_BYTES, this.config.name);
+      return res.statusCode;
+    } catch (err) {
+      throw this.#failure(err, deadline);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /**
+   * Reads an SSE body to its end, handing each JSON-RPC message to `onMessage`. Blank events
+   * (comments, priming events) are skipped; an event that is not JSON-RPC is logged and skipped.
+   * Returns false if onMessage asked to stop early (the rest is then drained in the background).
+   */
+  async readEvents(body: Readable, onMessage: (m: JsonRpcMessage) => boolean | void, onEvent?: (ev: SseMessageEvent) => void): Promise<boolean> {
+    const reader = new SseReader(MAX_HTTP_MESSAGE_BYTES);
+    const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await iterator.next();
+      } catch (err) {
+        throw new UpstreamError('unreachable', this.config.name, `The stream from MCP upstream "${this.config.name}" broke: ${describe(err)}.`, { cause: err });
+      }
+      let events: SseMessageEvent[];
+      try {
+        if (next.done) {
+          const tail = reader.flush();
+          events = tail === undefined ? [] : [tail];
+        } else events = reader.push(next.value);
+      } catch (err) {
+        body.destroy();
+        if (err instanceof SseEventTooLarge) throw new UpstreamError('protocol', this.config.name, err.message, { cause: err });
+        throw err;
+      }
+      for (const ev of events) {
+        onEvent?.(ev);
+        const message = this.#parseEvent(ev);
+        if (message !== undefined && onMessage(message) === true) {
+          drain(body, iterator);
+          return false;
+        }
+      }
+      if (next.done) return true;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#pool.destroy();
+  }
+
+  #parseEvent(ev: SseMessageEvent): JsonRpcMessage | undefined {
+    if (ev.data === undefined || ev.data.trim() === '') return undefined;
+    try {
+      return parseMessage(ev.data);
+    } catch (err) {
+      this.logger.warn({ upstream: this.config.name, data: ev.data.slice(0, 200), err: describe(err) }, 'MCP upstream sent an SSE event that is not JSON-RPC');
+      return undefined;
+    }
+  }
+
+  async #send(method: 'POST' | 'GET' | 'DELETE', headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<ResponseData> {
+    const all: Record<string, string> = { ...this.#baseHeaders, ...headers };
+    if (method === 'POST') {
+      all.accept = 'application/json, text/event-stream';
+      all['content-type'] = 'application/json';
+    }
+    return this.#pool.request({ method, path: this.#path, headers: all, body, signal });
+  }
+
+  async #reply(res: ResponseData, id: JsonRpcId, ctx: CallContext, deadline: Deadline): Promise<JsonRpcResponse> {
+    const ok = res.statusCode >= 200 && res.statusCode < 300;
+    if (ok && contentType(res.headers) === 'text/event-stream') return this.#readStream(res, id, ctx, deadline);
+    const text = await readText(res.body, MAX_HTTP_MESSAGE_BYTES, this.config.name);
+    if (ok) {
+      if (text.trim() === '') throw this.#protocol(`answered a request with ${res.statusCode} and no body`);
+      const message = parseReply(text);
+      if (message !== undefined && isResponse(message) && message.id === id) return message;
+      throw this.#protocol('answered a request with a body that is not its JSON-RPC response');
+    }
+    if (res.statusCode === 404 && ctx.sessionful) throw this.#expired();
+    const message = parseReply(text);
+    if (message !== undefined && isResponse(message) && message.id === id && message.error !== undefined) return message;
+    throw this.#httpError(res.statusCode, text);
+  }
+
+  /** Reads the request's SSE stream up to its response, resuming it (session era) if it breaks off. */
+  async #readStream(first: ResponseData, id: JsonRpcId, ctx: CallContext, deadline: Deadline): Promise<JsonRpcResponse> {
+    let res = first;
+    let lastEventId: string | undefined;
+    let retryMs = DEFAULT_RETRY_MS;
+    let resumes = 0;
+    for (;;) {
+      let response: JsonRpcResponse | undefined;
+      let broken: unknown;
+      try {
+        await this.readEvents(
+          res.body,
+          (m) => {
+            if (isResponse(m)) {
+              if (m.id === id) response = m;
+              else this.logger.debug({ upstream: this.config.name, id: m.id }, 'MCP upstream sent a response for another request; dropped');
+              return response !== undefined;
+            }
+            safeDeliver(ctx.deliver, m, this.logger, this.config.name);
+          },
+          (ev) => {
+            if (ev.id !== undefined && ev.id !== '') {
+              lastEventId = ev.id;
+              resumes = 0;
+            }
+            if (ev.retry !== undefined) retryMs = Math.min(ev.retry, MAX_RETRY_MS);
+          },
+        );
+      } catch (err) {
+        if (!(err instanceof UpstreamError) || err.kind !== 'unreachable') throw err;
+        broken = err;
+      }
+      if (response !== undefined) return response;
+      if (ctx.resume === undefined || lastEventId === undefined || resumes >= MAX_RESUMES || deadline.signal.aborted) {
+        throw broken ?? new UpstreamError('unreachable', this.config.name, `The stream from MCP upstream "${this.config.name}" ended before the response.`);
+      }
+      resumes += 1;
+      await delay(retryMs, deadline.signal);
+      res = await ctx.resume(lastEventId, deadline.signal);
+      if (res.statusCode !== 200 || contentType(res.headers) !== 'text/event-stream') {
+        const status = res.statusCode;
+        await readText(res.body, MAX_HTTP_MESSAGE_BYTES, this.config.name).catch(() => '');
+        if (status === 404 && ctx.sessionful) throw this.#expired();
+        throw new UpstreamError('unreachable', this.config.name, `Resuming the stream of MCP upstream "${this.config.name}" failed with HTTP ${status}.`, { status });
+      }
+    }
+  }
+
+  /** Maps anything thrown during an exchange to what the caller sees. */
+  #failure(err: unknown, deadline: Deadline): unknown {
+    if (deadline.callerAborted) return deadline.abortReason();
+    if (deadline.timedOut) {
+      return new UpstreamError('timeout', this.config.name, `MCP upstream "${this.config.name}" did not answer within ${this.config.timeoutMs} ms.`, { cause: err });
+    }
+    if (err instanceof UpstreamError) return err;
+    return new UpstreamError('unreachable', this.config.name, `MCP upstream "${this.config.name}" could not be reached (${describe(err)}).`, { cause: err });
+  }
+
+  #expired(): UpstreamError {
+    return new UpstreamError('session_expired', this.config.name, `MCP upstream "${this.config.name}" no longer knows the session (HTTP 404).`, { status: 404 });
+  }
+
+  #protocol(what: string): UpstreamError {
+    return new UpstreamError('protocol', this.config.name, `MCP upstream "${this.config.name}" ${what}.`);
+  }
+
+  #httpError(status: number, body: string): UpstreamError {
+    const snippet = body.trim().slice(0, 200);
+    return new UpstreamError('http', this.config.name, `MCP upstream "${this.config.name}" answered HTTP ${status}${snippet === '' ? '' : `: ${snippet}`}.`, { status });
+  }
+}
+
+export function contentType(headers: ResponseData['headers']): string {
+  const value = headers['content-type'];
+  const first = Array.isArray(value) ? value[0] : value;
+  return (first ?? '').split(';')[0].trim().toLowerCase();
+}
+
+export function headerValue(headers: ResponseData['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function parseReply(text: string): JsonRpcMessage | undefined {
+  try {
+    return parseMessage(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The whole body as text, failing past `limit` bytes. */
+export async function readText(body: Readable, limit: number, upstream: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      body.destroy();
+      throw new UpstreamError('protocol', upstream, `MCP upstream "${upstream}" sent a body larger than ${limit} bytes.`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Lets the rest of a stream end on its own (keeping the connection), or drops it after a grace period. */
+function drain(body: Readable, iterator: AsyncIterator<Buffer>): void {
+  const timer = setTimeout(() => body.destroy(), DRAIN_GRACE_MS);
+  timer.unref();
+  void (async () => {
+    try {
+      while (!(await iterator.next()).done);
+    } catch {
+      // The stream was dropped: nothing is waiting for it any more.
+    } finally {
+      clearTimeout(timer);
+    }
+  })();
+}
