@@ -125,9 +125,10 @@ export function mcpSectionSchema(policies: z.ZodType) {
             .default('tofu')
             .describe('tofu: a tool seen for the first time is approved as it is; manual: new tools are quarantined until `gatehouse mcp approve-tool`. A changed definition is quarantined in both modes.'),
           store: storeSchema.default({ type: 'sqlite', path: './data/gatehouse.db' }),
+          cacheSeconds: z.number().min(0).max(300).default(5).describe('How long a pin read from the store is trusted: an approval made with the CLI applies within this time.'),
         })
         .strict()
-        .default({ mode: 'tofu', store: { type: 'sqlite', path: './data/gatehouse.db' } })
+        .default({ mode: 'tofu', store: { type: 'sqlite', path: './data/gatehouse.db' }, cacheSeconds: 5 })
         .describe('Tool pinning against rug pulls: the hash of each tool\'s definition, stored when approved.'),
     })
     .strict()

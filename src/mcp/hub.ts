@@ -48,6 +48,8 @@ export class McpHub {
   readonly #pool = new Map<string, Promise<UpstreamSession>>();
   readonly #toolLists = new WeakMap<UpstreamSession, { at: number; tools: Promise<Json[]> }>();
   readonly #sweeper: NodeJS.Timeout;
+  /** What ends the long-lived streams of stateless agents (subscriptions/listen) at shutdown. */
+  readonly #onShutdown = new Set<() => void>();
   #closing = false;
 
   constructor(
@@ -221,6 +223,18 @@ export class McpHub {
   beginShutdown(): void {
     this.#closing = true;
     for (const local of this.#sessions.values()) for (const res of local.streams) res.end();
+    for (const end of [...this.#onShutdown]) end();
+    this.#onShutdown.clear();
+  }
+
+  /** Calls `end` when shutdown begins (now, if it has); returns an unsubscribe. */
+  onShutdown(end: () => void): () => void {
+    if (this.#closing) {
+      end();
+      return () => undefined;
+    }
+    this.#onShutdown.add(end);
+    return () => this.#onShutdown.delete(end);
   }
 
   async close(): Promise<void> {

@@ -24,7 +24,7 @@ export async function openMcpHub(config: GatehouseConfig, configPath: string, lo
     if (err instanceof GatehouseError || err instanceof Error) throw new ConfigError(configPath, [{ path: 'mcp.pins.store', message }]);
     throw err;
   }
-  const hub = new McpHub(config.mcp, configPath, logger, new ToolPins(store, config.mcp.pins.mode, logger));
+  const hub = new McpHub(config.mcp, configPath, logger, new ToolPins(store, config.mcp.pins.mode, logger, { cacheMs: config.mcp.pins.cacheSeconds * 1000 }));
   return {
     hub,
     close: async () => {
