@@ -2,6 +2,8 @@
 // with OPENAI_API_KEY set, OpenAI models go to the `openai` provider (pointed at a mock here,
 // through OPENAI_BASE_URL, since tests never leave 127.0.0.1).
 import assert from 'node:assert/strict';
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as McpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
@@ -43,6 +45,19 @@ describe('the demo configuration without any provider key', () => {
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     assert.equal(text, 'Mail ana@example.com today');
     await assert.rejects(client.chat.completions.create({ model: 'demo-private', messages: [{ role: 'user', content: 'key AKIA4HZQ7MX2KJ5PWN3T' }] }), /sensitive_data_blocked|secret/);
+  });
+
+  test('/mcp/demo: the shipped demo MCP server behind the gateway, with the demo key', async () => {
+    const client = new McpClient({ name: 'tour', version: '1' });
+    await client.connect(new McpTransport(new URL(`${gw.url}/mcp/demo`), { requestInit: { headers: { authorization: 'Bearer gk-demo' } } }));
+    const names = (await client.listTools()).tools.map((t) => t.name).sort();
+    assert.deepEqual(names, ['get_weather', 'lookup_order', 'search_docs', 'send_email']);
+    const weather = await client.callTool({ name: 'get_weather', arguments: { city: 'Lisbon' } });
+    assert.match(JSON.stringify(weather.content), /Lisbon/);
+    const order = await client.callTool({ name: 'lookup_order', arguments: { order_id: 'ORD-1002' } });
+    assert.equal(order.isError, true, 'the injected order notes are withheld');
+    await assert.rejects(client.callTool({ name: 'send_email', arguments: { to: 'a@example.com', subject: 's', body: 'b' } }), /approval/);
+    await client.close();
   });
 
   test('demo answers the Anthropic SDK natively and the Responses API through translation', async () => {
