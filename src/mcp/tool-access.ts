@@ -48,8 +48,8 @@ export class ToolAccess {
       if (allow.consumers !== undefined && !allow.consumers.includes(identity.name)) return `"${identity.name}" is not allowed`;
     }
     const grants = identity.access;
-    if (grants.mcpServers !== undefined && !grants.mcpServers.every((list) => list.some((g) => globToRegExp(g).test(server)))) return `"${identity.name}" has no grant for MCP server ${server}`;
-    if (grants.mcpTools !== undefined && !grants.mcpTools.every((list) => list.some((g) => globToRegExp(g).test(tool)))) return `"${identity.name}" has no grant for tool ${tool}`;
+    if (grants.mcpServers !== undefined && !grants.mcpServers.every((list) => list.some((g) => grantGlob(g).test(server)))) return `"${identity.name}" has no grant for MCP server ${server}`;
+    if (grants.mcpTools !== undefined && !grants.mcpTools.every((list) => list.some((g) => grantGlob(g).test(tool)))) return `"${identity.name}" has no grant for tool ${tool}`;
     return undefined;
   }
 
@@ -76,6 +76,18 @@ export class ToolAccess {
   needsApproval(tool: string): boolean {
     return this.rule(tool)?.config.approval === 'required';
   }
+}
+
+/** Grant globs come from identities (the store), not the configuration: compiled once each, bounded. */
+const GRANT_GLOBS = new Map<string, RegExp>();
+function grantGlob(glob: string): RegExp {
+  let re = GRANT_GLOBS.get(glob);
+  if (re === undefined) {
+    if (GRANT_GLOBS.size >= 4096) GRANT_GLOBS.clear();
+    re = globToRegExp(glob);
+    GRANT_GLOBS.set(glob, re);
+  }
+  return re;
 }
 
 function compileConstraint(name: string, c: ArgumentConstraint): (value: unknown) => string | undefined {
