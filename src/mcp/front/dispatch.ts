@@ -490,12 +490,36 @@ function resultSlots(result: Json): TextSlot[] {
   if (Array.isArray(result.content)) {
     result.content.forEach((block: unknown, i) => {
       if (!isJsonObject(block)) return;
-      if (block.type === 'text' && typeof block.text === 'string') slots.push(fieldSlot('tool_result', i, block, 'text', noop));
+      if (block.type === 'text' && typeof block.text === 'string') {
+        if (!jsonLeafSlots(block, i, slots)) slots.push(fieldSlot('tool_result', i, block, 'text', noop));
+      }
       else if (block.type === 'resource' && isJsonObject(block.resource) && typeof block.resource.text === 'string') slots.push(fieldSlot('tool_result', i, block.resource, 'text', noop));
     });
   }
   if (isJsonObject(result.structuredContent)) stringLeaves(result.structuredContent, 'tool_result', -1, slots, noop);
   return slots;
+}
+
+/**
+ * A text block holding JSON (many tools answer so) is read value by value: a detector sees each
+ * string as the tool wrote it, not a quoted fragment of JSON source, and a rewrite re-serialises
+ * the block. False when the text is not a JSON object or array.
+ */
+function jsonLeafSlots(block: Json, index: number, slots: TextSlot[]): boolean {
+  const text = block.text as string;
+  const first = text.trimStart()[0];
+  if (first !== '{' && first !== '[') return false;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  const pretty = text.includes('\n');
+  stringLeaves(parsed, 'tool_result', index, slots, () => {
+    block.text = pretty ? JSON.stringify(parsed, null, 2) : JSON.stringify(parsed);
+  });
+  return true;
 }
 
 /**
