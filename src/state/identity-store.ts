@@ -1,4 +1,5 @@
 import type { ApiKeyPatch, ApiKeyRecord, Consumer, ConsumerInput, SigningKey, Team, TeamInput } from '../identity/model.js';
+import type { StoreErrorMessages } from './store-errors.js';
 
 /**
  * Where teams, consumers, agents, API keys and signing keys live: a SQLite file by default,
@@ -55,3 +56,10 @@ export interface IdentityStore {
 
   close(): Promise<void>;
 }
+
+/** How both implementations' errors read (store-errors.ts); a unique violation is a caller's duplicate. */
+export const IDENTITY_STORE_ERRORS: StoreErrorMessages = {
+  store: 'identity store',
+  duplicate: (what) =>
+    what === 'insertKey' ? 'An API key with this id or hash already exists.' : 'A signing key with this kid already exists.',
+};

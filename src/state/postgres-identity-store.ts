@@ -1,33 +1,19 @@
-import pg from 'pg';
-import { GatehouseError } from '../errors/gatehouse-error.js';
 import type { ApiKeyPatch, ApiKeyRecord, ConsumerInput, SigningKey, TeamInput } from '../identity/model.js';
-import type { IdentityStore } from './identity-store.js';
-import { migratePostgresIdentity, quoteIdent } from './identity-migrations.js';
+import { IDENTITY_STORE_ERRORS, type IdentityStore } from './identity-store.js';
+import { IDENTITY_SCHEMA } from './identity-migrations.js';
 import { KEY_PATCH_COLUMNS, rowMappers, type Row } from './identity-rows.js';
+import { runPostgresMigrations, quoteIdent } from './postgres-migrations.js';
+import { openPostgresPool, type PostgresConnectionOptions } from './postgres-pool.js';
 
 const fromRow = rowMappers({ json: <T>(v: unknown): T => v as T, bool: (v) => v === true });
 
-export interface PostgresIdentityStoreOptions {
-  /** postgres://user:password@host:port/database — the password never appears in errors. */
-  readonly url: string;
+/** The connection (a pool of 10 unless poolSize says otherwise), the schema and the clock. */
+export interface PostgresIdentityStoreOptions extends PostgresConnectionOptions {
   /** Every table lives in this schema (created by migrate() if absent). Default "gatehouse". */
   readonly schema?: string;
-  readonly poolSize?: number;
-  /** Bound on opening a connection, so an unreachable database fails fast instead of hanging. */
-  readonly connectTimeoutMs?: number;
-  /**
-   * Bound on one query (default 5000 ms), so a lock, a stalled server or a dead network never
-   * hangs a request: the query fails with store_unavailable and its connection is discarded.
-   */
-  readonly queryTimeoutMs?: number;
   /** The clock for createdAt/updatedAt; tests inject one. */
   readonly now?: () => number;
 }
-
-
-
-/** Socket-level failures: the database is not there (or went away), as opposed to a query it refused. */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 
 /**
  * The distributed identity store. Table names are qualified with the schema in every statement
@@ -39,31 +25,7 @@ export function openPostgresIdentityStore(options: PostgresIdentityStoreOptions)
   const now = options.now ?? Date.now;
   const schema = options.schema ?? 'gatehouse';
   const s = quoteIdent(schema);
-  const where = describeServer(options.url);
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.poolSize ?? 10,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-    // Client-side (pg's query_timeout) rather than a statement_timeout startup parameter, which
-    // transaction-pooling proxies such as PgBouncer refuse by default. pool.query discards a
-    // client whose query timed out, so a late answer can never be read by the next query.
-    query_timeout: Math.max(1, Math.floor(options.queryTimeoutMs ?? 5000)),
-    idleTimeoutMillis: 30_000,
-    application_name: 'gatehouse',
-  });
-  // An idle client that loses its connection emits 'error' on the pool; unhandled, that would crash
-  // the process. The next query reports the outage instead.
-  pool.on('error', () => undefined);
-  let closed = false;
-
-  const fail = (err: unknown, what: string): GatehouseError => toStoreError(err, what, where);
-  const query = async (what: string, sql: string, params: unknown[] = []): Promise<Row[]> => {
-    try {
-      return (await pool.query<Row>(sql, params)).rows;
-    } catch (err) {
-      throw fail(err, what);
-    }
-  };
+  const { pool, query, guard, close } = openPostgresPool(options, 10, IDENTITY_STORE_ERRORS);
   const one = async (what: string, sql: string, params: unknown[]): Promise<Row | undefined> => (await query(what, sql, params))[0];
 
   const getKey = async (id: string): Promise<ApiKeyRecord | undefined> => {
@@ -74,13 +36,7 @@ export function openPostgresIdentityStore(options: PostgresIdentityStoreOptions)
   return {
     kind: 'postgres',
 
-    migrate: async () => {
-      try {
-        await migratePostgresIdentity(pool, schema, now());
-      } catch (err) {
-        throw fail(err, 'migrate');
-      }
-    },
+    migrate: () => guard('migrate', () => runPostgresMigrations(pool, schema, IDENTITY_SCHEMA, now())),
 
     upsertTeam: async (team: TeamInput) => {
       const row = await one(
@@ -221,54 +177,6 @@ export function openPostgresIdentityStore(options: PostgresIdentityStoreOptions)
       (await query('pruneSigningKeys', `DELETE FROM ${s}.signing_keys WHERE retired_at IS NOT NULL AND retired_at < $1 RETURNING kid`, [before]))
         .length,
 
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      await pool.end();
-    },
+    close,
   };
-}
-
-/** "host:port" for messages; built from the URL's parts so the password cannot leak into them. */
-function describeServer(url: string): string {
-  try {
-    const u = new URL(url);
-    const host = u.hostname || u.searchParams.get('host') || 'localhost';
-    return `${host}:${u.port || u.searchParams.get('port') || '5432'}`;
-  } catch {
-    return 'the configured address';
-  }
-}
-
-/**
- * Messages are fixed per operation: API clients may be shown them, so they never carry the
- * driver's text (SQL, schema and table names, server detail). The driver's error is the cause,
- * which the gateway logs.
- */
-function toStoreError(err: unknown, what: string, where: string): GatehouseError {
-  if (err instanceof GatehouseError) return err;
-  const code = String((err as { code?: unknown } | null)?.code ?? '');
-  if (code === '23505') {
-    const message = what === 'insertKey' ? 'An API key with this id or hash already exists.' : 'A signing key with this kid already exists.';
-    return new GatehouseError('already_exists', message, { cause: err });
-  }
-  const detail = err instanceof Error ? err.message : String(err);
-  // Connection failures name host:port and the error code only. The driver's error is not attached
-  // as the cause, since connection-level errors may carry connection parameters.
-  if (isUnreachable(code, detail)) {
-    const why = /^[A-Z0-9]{1,16}$/.test(code) ? code : /timeout/i.test(detail) ? 'connect timeout' : 'connection lost';
-    return new GatehouseError('store_unavailable', `PostgreSQL at ${where} cannot be reached (${what}): ${why}.`);
-  }
-  // pg's query_timeout, or a server-side statement_timeout (57014 query_canceled).
-  if (detail === 'Query read timeout' || code === '57014') {
-    return new GatehouseError('store_unavailable', `The identity store timed out (${what}).`, { cause: err });
-  }
-  return new GatehouseError('store_unavailable', `The identity store failed (${what}).`, { cause: err });
-}
-
-function isUnreachable(code: string, message: string): boolean {
-  if (UNREACHABLE_CODES.has(code)) return true;
-  // SQLSTATE classes: 08 connection exception, 28 bad credentials, 3D no such database, 57P shutdown.
-  if (/^(08|28|3D|57P)/.test(code)) return true;
-  return /timeout exceeded when trying to connect|Connection terminated|connect ETIMEDOUT/i.test(message);
 }

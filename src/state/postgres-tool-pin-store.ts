@@ -1,28 +1,19 @@
-import pg from 'pg';
 import { GatehouseError } from '../errors/gatehouse-error.js';
-import { quoteIdent } from './identity-migrations.js';
-import { migratePostgresToolPins } from './tool-pin-migrations.js';
+import { quoteIdent, runPostgresMigrations } from './postgres-migrations.js';
+import { openPostgresPool, type PostgresConnectionOptions } from './postgres-pool.js';
+import { TOOL_PIN_SCHEMA } from './tool-pin-migrations.js';
 import { toolPinFromRow, type ToolPinDbRow } from './tool-pin-rows.js';
-import { boundToolSummary, type ToolPinRow, type ToolPinStore } from './tool-pin-store.js';
+import { boundToolSummary, TOOL_PIN_STORE_ERRORS, type ToolPinRow, type ToolPinStore } from './tool-pin-store.js';
 
-export interface PostgresToolPinStoreOptions {
-  /** postgres://user:password@host:port/database — the password never appears in errors. */
-  readonly url: string;
+/** The connection (a pool of 4 unless poolSize says otherwise), the schema and the clock. */
+export interface PostgresToolPinStoreOptions extends PostgresConnectionOptions {
   /** The table lives in this schema (created by migrate() if absent). Default "gatehouse". */
   readonly schema?: string;
-  readonly poolSize?: number;
-  /** Bound on opening a connection, so an unreachable database fails fast instead of hanging. */
-  readonly connectTimeoutMs?: number;
-  /** Bound on one query (default 5000 ms): it then fails with store_unavailable. */
-  readonly queryTimeoutMs?: number;
   /** The clock for approvedAt/pendingSince; tests inject one. */
   readonly now?: () => number;
 }
 
 const fromRow = (row: ToolPinDbRow): ToolPinRow => toolPinFromRow(row, (v) => v);
-
-/** Socket-level failures: the database is not there (or went away), as opposed to a query it refused. */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 
 /**
  * The tool pin store for many replicas. Every write is one statement whose condition PostgreSQL
@@ -36,26 +27,7 @@ export function openPostgresToolPinStore(options: PostgresToolPinStoreOptions): 
   const schema = options.schema ?? 'gatehouse';
   const s = quoteIdent(schema);
   const table = `${s}.mcp_tool_pins`;
-  const where = describeServer(options.url);
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.poolSize ?? 4,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-    query_timeout: Math.max(1, Math.floor(options.queryTimeoutMs ?? 5000)),
-    idleTimeoutMillis: 30_000,
-    application_name: 'gatehouse',
-  });
-  // An idle client losing its connection emits 'error' on the pool; unhandled it would crash the process.
-  pool.on('error', () => undefined);
-  let closed = false;
-
-  const query = async (what: string, sql: string, params: unknown[] = []): Promise<ToolPinDbRow[]> => {
-    try {
-      return (await pool.query<ToolPinDbRow>(sql, params)).rows;
-    } catch (err) {
-      throw toStoreError(err, what, where);
-    }
-  };
+  const { pool, query, guard, close } = openPostgresPool(options, 4, TOOL_PIN_STORE_ERRORS);
   const get = async (what: string, server: string, tool: string): Promise<ToolPinRow | undefined> => {
     const [row] = await query(what, `SELECT * FROM ${table} WHERE server = $1 AND tool = $2`, [server, tool]);
     return row === undefined ? undefined : fromRow(row);
@@ -63,13 +35,7 @@ export function openPostgresToolPinStore(options: PostgresToolPinStoreOptions): 
 
   return {
     kind: 'postgres',
-    migrate: async () => {
-      try {
-        await migratePostgresToolPins(pool, schema, now());
-      } catch (err) {
-        throw toStoreError(err, 'migrate', where);
-      }
-    },
+    migrate: () => guard('migrate', () => runPostgresMigrations(pool, schema, TOOL_PIN_SCHEMA, now())),
     get: (server, tool) => get('get', server, tool),
     list: async (server) =>
       (server === undefined
@@ -119,37 +85,6 @@ export function openPostgresToolPinStore(options: PostgresToolPinStoreOptions): 
       );
       return row === undefined ? undefined : fromRow(row);
     },
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      await pool.end();
-    },
+    close,
   };
-}
-
-/** "host:port" for messages, from the URL's parts so the password cannot leak into them. */
-function describeServer(url: string): string {
-  try {
-    const u = new URL(url);
-    const host = u.hostname || u.searchParams.get('host') || 'localhost';
-    return `${host}:${u.port || u.searchParams.get('port') || '5432'}`;
-  } catch {
-    return 'the configured address';
-  }
-}
-
-/** Fixed messages per operation (no driver text, SQL, schema or table names); the driver error is the cause. */
-function toStoreError(err: unknown, what: string, where: string): GatehouseError {
-  if (err instanceof GatehouseError) return err;
-  const code = String((err as { code?: unknown } | null)?.code ?? '');
-  const detail = err instanceof Error ? err.message : String(err);
-  // Connection-level errors may carry connection parameters: they are not attached as the cause.
-  if (UNREACHABLE_CODES.has(code) || /^(08|28|3D|57P)/.test(code) || /timeout exceeded when trying to connect|Connection terminated|connect ETIMEDOUT/i.test(detail)) {
-    const why = /^[A-Z0-9]{1,16}$/.test(code) ? code : /timeout/i.test(detail) ? 'connect timeout' : 'connection lost';
-    return new GatehouseError('store_unavailable', `PostgreSQL at ${where} cannot be reached (${what}): ${why}.`);
-  }
-  if (detail === 'Query read timeout' || code === '57014') {
-    return new GatehouseError('store_unavailable', `The tool pin store timed out (${what}).`, { cause: err });
-  }
-  return new GatehouseError('store_unavailable', `The tool pin store failed (${what}).`, { cause: err });
 }

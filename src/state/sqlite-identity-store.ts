@@ -1,11 +1,9 @@
-import { chmodSync, closeSync, existsSync, fchmodSync, mkdirSync, openSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
-import { GatehouseError } from '../errors/gatehouse-error.js';
 import type { ApiKeyPatch, ApiKeyRecord, Consumer, ConsumerInput, SigningKey, Team, TeamInput } from '../identity/model.js';
-import type { IdentityStore } from './identity-store.js';
-import { migrateSqliteIdentity } from './identity-migrations.js';
+import { IDENTITY_STORE_ERRORS, type IdentityStore } from './identity-store.js';
+import { IDENTITY_SCHEMA } from './identity-migrations.js';
 import { KEY_PATCH_COLUMNS, rowMappers, type Row } from './identity-rows.js';
+import { openSqliteStoreDb } from './sqlite-store-db.js';
+import { runSqliteMigrations } from './sqlite-migrations.js';
 
 const fromRow = rowMappers({ json: <T>(v: unknown): T => JSON.parse(String(v)) as T, bool: (v) => v === 1 });
 
@@ -16,25 +14,14 @@ export interface SqliteIdentityStoreOptions {
   readonly busyTimeoutMs?: number;
 }
 
-
-
 /**
- * The embedded identity store: one SQLite file (or ':memory:'). better-sqlite3 is synchronous;
- * every call is a local index lookup of microseconds, so it runs inline rather than on a worker.
+ * The embedded identity store: one SQLite file (or ':memory:'), opened by sqlite-file.ts (private
+ * modes, WAL). Every call is a local index lookup of microseconds, run inline.
  */
 export function openSqliteIdentityStore(path: string, options: SqliteIdentityStoreOptions = {}): IdentityStore {
   const now = options.now ?? Date.now;
-  const db = openDatabase(path, options.busyTimeoutMs ?? 5000);
-  // Statements are prepared on first use: they cannot be prepared before migrate() made the tables.
-  const statements = new Map<string, Database.Statement>();
-  const stmt = (sql: string): Database.Statement => {
-    let s = statements.get(sql);
-    if (s === undefined) {
-      s = db.prepare(sql);
-      statements.set(sql, s);
-    }
-    return s;
-  };
+  const file = { busyTimeoutMs: options.busyTimeoutMs ?? 5000, foreignKeys: true };
+  const { db, stmt, guard, close } = openSqliteStoreDb(path, file, IDENTITY_STORE_ERRORS);
 
   const getTeam = (name: string): Team | undefined => {
     const row = stmt('SELECT * FROM teams WHERE name = ?').get(name) as Row | undefined;
@@ -53,19 +40,11 @@ export function openSqliteIdentityStore(path: string, options: SqliteIdentitySto
     return stmt('DELETE FROM consumers WHERE name = ?').run(name).changes > 0;
   });
 
-  // Every method goes through here so that any driver failure surfaces as a GatehouseError.
-  const guard = async <T>(what: string, fn: () => T): Promise<T> => {
-    try {
-      return fn();
-    } catch (err) {
-      throw toStoreError(err, what);
-    }
-  };
-
+  // Every method goes through guard() so that any driver failure surfaces as a GatehouseError.
   return {
     kind: 'sqlite',
 
-    migrate: () => guard('migrate', () => migrateSqliteIdentity(db, now())),
+    migrate: () => guard('migrate', () => runSqliteMigrations(db, IDENTITY_SCHEMA, now())),
 
     upsertTeam: (team: TeamInput) =>
       guard('upsertTeam', () => {
@@ -200,72 +179,6 @@ export function openSqliteIdentityStore(path: string, options: SqliteIdentitySto
     pruneSigningKeys: (before) =>
       guard('pruneSigningKeys', () => stmt('DELETE FROM signing_keys WHERE retired_at IS NOT NULL AND retired_at < ?').run(before).changes),
 
-    close: async () => {
-      if (db.open) db.close();
-    },
+    close,
   };
-}
-
-/**
- * The file holds signing keys and key hashes, so what the store creates is private to its user:
- * directories 0700, the database file 0600 (SQLite gives its -wal and -shm the database file's
- * mode; they are set again after open all the same). Existing directories and files keep theirs.
- */
-function openDatabase(path: string, busyTimeoutMs: number): Database.Database {
-  try {
-    const onDisk = path !== ':memory:' && path !== '' && !path.startsWith('file:');
-    const created = onDisk && createPrivately(resolve(path));
-    const db = new Database(path);
-    // busy_timeout first: switching to WAL needs a lock another process may hold.
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-    db.pragma('journal_mode = WAL');
-    db.pragma('foreign_keys = ON');
-    // NORMAL is durable in WAL mode except for the last commits on power loss, and avoids an fsync per write.
-    db.pragma('synchronous = NORMAL');
-    if (created) for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
-    return db;
-  } catch (err) {
-    throw toStoreError(err, 'open');
-  }
-}
-
-/** Creates the missing directories (0700) and the database file (0600); true when the file was created here. */
-function createPrivately(file: string): boolean {
-  const dir = dirname(file);
-  const first = mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (first !== undefined) {
-    // The mode given to mkdir is reduced by the umask; set it exactly, on the created directories only.
-    for (let d = dir; ; d = dirname(d)) {
-      chmodSync(d, 0o700);
-      if (d === first || dirname(d) === d) break;
-    }
-  }
-  let fd: number;
-  try {
-    fd = openSync(file, 'wx', 0o600);
-  } catch (err) {
-    if ((err as { code?: unknown }).code === 'EEXIST') return false; // already there (or another process won the race)
-    throw err;
-  }
-  try {
-    fchmodSync(fd, 0o600);
-  } finally {
-    closeSync(fd);
-  }
-  return true;
-}
-
-/**
- * The message is fixed per operation: API clients may be shown it, so it never carries the
- * driver's text (SQL, table names) or the file's path. The driver's error is the cause, which the
- * gateway logs.
- */
-function toStoreError(err: unknown, what: string): GatehouseError {
-  if (err instanceof GatehouseError) return err;
-  const code = (err as { code?: unknown } | null)?.code;
-  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-    const message = what === 'insertKey' ? 'An API key with this id or hash already exists.' : 'A signing key with this kid already exists.';
-    return new GatehouseError('already_exists', message, { cause: err });
-  }
-  return new GatehouseError('store_unavailable', `The identity store failed (${what}).`, { cause: err });
 }

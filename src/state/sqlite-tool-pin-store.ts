@@ -1,10 +1,8 @@
-import { chmodSync, closeSync, existsSync, fchmodSync, mkdirSync, openSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
-import { GatehouseError } from '../errors/gatehouse-error.js';
-import { migrateSqliteToolPins } from './tool-pin-migrations.js';
+import { runSqliteMigrations } from './sqlite-migrations.js';
+import { openSqliteStoreDb } from './sqlite-store-db.js';
+import { TOOL_PIN_SCHEMA } from './tool-pin-migrations.js';
 import { toolPinFromRow, type ToolPinDbRow } from './tool-pin-rows.js';
-import { boundToolSummary, type ToolPinRow, type ToolPinStore } from './tool-pin-store.js';
+import { boundToolSummary, TOOL_PIN_STORE_ERRORS, type ToolPinRow, type ToolPinStore } from './tool-pin-store.js';
 
 export interface SqliteToolPinStoreOptions {
   /** The clock for approvedAt/pendingSince; tests inject one. */
@@ -23,17 +21,7 @@ const fromRow = (row: ToolPinDbRow): ToolPinRow => toolPinFromRow(row, (v) => JS
  */
 export function openSqliteToolPinStore(path: string, options: SqliteToolPinStoreOptions = {}): ToolPinStore {
   const now = options.now ?? Date.now;
-  const db = openDatabase(path, options.busyTimeoutMs ?? 5000);
-  // Prepared on first use: the table does not exist before migrate().
-  const statements = new Map<string, Database.Statement>();
-  const stmt = (sql: string): Database.Statement => {
-    let s = statements.get(sql);
-    if (s === undefined) {
-      s = db.prepare(sql);
-      statements.set(sql, s);
-    }
-    return s;
-  };
+  const { db, stmt, guard, close } = openSqliteStoreDb(path, { busyTimeoutMs: options.busyTimeoutMs ?? 5000 }, TOOL_PIN_STORE_ERRORS);
   const get = (server: string, tool: string): ToolPinRow | undefined => {
     const row = stmt('SELECT * FROM mcp_tool_pins WHERE server = ? AND tool = ?').get(server, tool) as ToolPinDbRow | undefined;
     return row === undefined ? undefined : fromRow(row);
@@ -60,17 +48,9 @@ export function openSqliteToolPinStore(path: string, options: SqliteToolPinStore
     return written === undefined ? { row: get(server, tool)!, isNew: false } : { row: fromRow(written), isNew: true };
   });
 
-  const guard = async <T>(what: string, fn: () => T): Promise<T> => {
-    try {
-      return fn();
-    } catch (err) {
-      throw toStoreError(err, what);
-    }
-  };
-
   return {
     kind: 'sqlite',
-    migrate: () => guard('migrate', () => migrateSqliteToolPins(db, now())),
+    migrate: () => guard('migrate', () => runSqliteMigrations(db, TOOL_PIN_SCHEMA, now())),
     get: (server, tool) => guard('get', () => get(server, tool)),
     list: (server) =>
       guard('list', () => {
@@ -97,59 +77,6 @@ export function openSqliteToolPinStore(path: string, options: SqliteToolPinStore
           RETURNING *`).get({ server, tool, hash: hash ?? null, by: by ?? null, t: now() }) as ToolPinDbRow | undefined;
         return row === undefined ? undefined : fromRow(row);
       }),
-    close: async () => {
-      if (db.open) db.close();
-    },
+    close,
   };
-}
-
-/**
- * Same file handling as the identity store (the file may be shared with it, and it holds key
- * hashes and signing keys): what is created here is private — directories 0700, the file and its
- * -wal/-shm 0600. Existing directories and files keep their modes.
- */
-function openDatabase(path: string, busyTimeoutMs: number): Database.Database {
-  try {
-    const onDisk = path !== ':memory:' && path !== '' && !path.startsWith('file:');
-    const created = onDisk && createPrivately(resolve(path));
-    const db = new Database(path);
-    // busy_timeout first: switching to WAL needs a lock another process may hold.
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    if (created) for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
-    return db;
-  } catch (err) {
-    throw toStoreError(err, 'open');
-  }
-}
-
-function createPrivately(file: string): boolean {
-  const dir = dirname(file);
-  const first = mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (first !== undefined) {
-    for (let d = dir; ; d = dirname(d)) {
-      chmodSync(d, 0o700);
-      if (d === first || dirname(d) === d) break;
-    }
-  }
-  let fd: number;
-  try {
-    fd = openSync(file, 'wx', 0o600);
-  } catch (err) {
-    if ((err as { code?: unknown }).code === 'EEXIST') return false;
-    throw err;
-  }
-  try {
-    fchmodSync(fd, 0o600);
-  } finally {
-    closeSync(fd);
-  }
-  return true;
-}
-
-/** A fixed message per operation (no path, SQL or table name); the driver's error is the cause. */
-function toStoreError(err: unknown, what: string): GatehouseError {
-  if (err instanceof GatehouseError) return err;
-  return new GatehouseError('store_unavailable', `The tool pin store failed (${what}).`, { cause: err });
 }

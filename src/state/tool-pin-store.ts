@@ -1,3 +1,5 @@
+import type { StoreErrorMessages } from './store-errors.js';
+
 /**
  * Where MCP tool pins live: for each (upstream server, tool) the fingerprint a person or
  * trust-on-first-use approved, and the definition waiting for approval, if any. A SQLite file by
@@ -8,6 +10,9 @@
  * and never carries driver text, SQL, table names or file paths (a connection failure names
  * host:port only).
  */
+
+/** How both implementations' errors read (store-errors.ts); writes are upserts, so no duplicates. */
+export const TOOL_PIN_STORE_ERRORS: StoreErrorMessages = { store: 'tool pin store' };
 
 /** Why a definition waits for approval. */
 export type PendingReason = 'changed' | 'new' | 'injection';

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, it as nodeIt, type TestContext } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { GatehouseError } from '../../src/errors/gatehouse-error.js';
 import type { ErrorCode } from '../../src/errors/catalogue.js';
 import type { ApiKeyRecord, ConsumerInput, SigningKey, TeamInput } from '../../src/identity/model.js';
@@ -12,28 +12,16 @@ import type { IdentityStore } from '../../src/state/identity-store.js';
 import { openPostgresIdentityStore } from '../../src/state/postgres-identity-store.js';
 import { openSqliteIdentityStore } from '../../src/state/sqlite-identity-store.js';
 import Database from 'better-sqlite3';
-import { dropSchema, postgresAvailability, postgresUrl, requirePostgres, uniqueSchema, withPostgresClient } from '../support/databases.js';
+import { dropSchema, postgresUrl, requirePostgres, testSchemas, withPostgresClient } from '../support/databases.js';
+import { postgresHarness, sqliteFileHarness, storeConformance, type StoreHarness, type StoreOpener } from '../support/store-conformance.js';
 
-/** A fresh, empty database; `open` may be called several times for stores sharing it. */
-type Opener = ((options?: { now?: () => number }) => IdentityStore) & {
+/** Opens identity stores on one database. */
+type Opener = StoreOpener<IdentityStore> & {
   /** Everything the database holds for api_keys, as text (rows, or the file's bytes), to search for what must not be there. */
   rawKeys(): Promise<string>;
 };
-interface Harness {
-  fresh(): Opener;
-  cleanup(): Promise<void>;
-  /** Runs first in every test; false means the test was skipped (the database is not there). */
-  available?: (t: TestContext) => Promise<boolean>;
-}
-
-const it = nodeIt; // the conformance suite wraps it to skip/fail when its database is absent
 
 const T0 = 1_700_000_000_000;
-
-function clock(start = T0): { now: () => number; advance(ms: number): void } {
-  let t = start;
-  return { now: () => t, advance: (ms) => void (t += ms) };
-}
 
 async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<GatehouseError> {
   let caught: unknown;
@@ -58,39 +46,12 @@ const signingKey = (kid: string, createdAt: number, extra: Partial<SigningKey> =
 });
 
 /** The one suite both implementations pass. */
-function identityStoreConformance(label: string, harness: Harness): void {
-  const it = (name: string, fn: () => Promise<void>): void =>
-    void nodeIt(name, async (t) => {
-      if (harness.available === undefined || (await harness.available(t))) await fn();
-    });
-  describe(label, () => {
-    let opened: IdentityStore[] = [];
-    let c = clock();
-    // A migrated store on a fresh database, closed after the test.
-    const track = (store: IdentityStore): IdentityStore => (opened.push(store), store);
-    const fresh = async (): Promise<IdentityStore> => {
-      const store = track(harness.fresh()({ now: c.now }));
-      await store.migrate();
-      return store;
-    };
-    beforeEach(() => {
-      c = clock();
-    });
-    afterEach(async () => {
-      await Promise.all(opened.map((s) => s.close()));
-      opened = [];
-    });
-    after(() => harness.cleanup());
-
-    it('migrates twice, and concurrently from several stores sharing one database', async () => {
-      const open = harness.fresh();
-      const stores = [open(), open(), open()].map(track);
-      await Promise.all(stores.map((s) => s.migrate()));
-      await stores[0]!.migrate();
-      await stores[1]!.upsertTeam(team('core'));
-      assert.equal((await stores[2]!.getTeam('core'))?.name, 'core');
-    });
-
+function identityStoreConformance(label: string, harness: StoreHarness<Opener>): void {
+  const sharedWrite = async (writer: IdentityStore, reader: IdentityStore): Promise<void> => {
+    await writer.upsertTeam(team('core'));
+    assert.equal((await reader.getTeam('core'))?.name, 'core');
+  };
+  storeConformance(label, harness, { start: T0, sharedWrite }, ({ it, track, fresh, freshShared, clock: c }) => {
     it('upserts a team: createdAt is kept, updatedAt and the fields change', async () => {
       const s = await fresh();
       const first = await s.upsertTeam(team('core', { grants: { models: ['gpt-*'] }, source: 'config' }));
@@ -295,11 +256,7 @@ function identityStoreConformance(label: string, harness: Harness): void {
     });
 
     it('of 5 concurrent claims through two stores sharing the database, exactly one succeeds', async () => {
-      const open = harness.fresh();
-      const a = track(open({ now: c.now }));
-      const b = track(open({ now: c.now }));
-      await a.migrate();
-      await b.migrate();
+      const [a, b] = await freshShared(2);
       await a.insertKey(key('k1'));
       await exactlyOneClaim([a, b]);
     });
@@ -321,18 +278,15 @@ function identityStoreConformance(label: string, harness: Harness): void {
 
 // --- SQLite: one temp directory per run, one file per test ---------------------------------
 
-const sqliteDir = mkdtempSync(join(tmpdir(), 'gatehouse-identity-'));
-let sqliteFiles = 0;
-identityStoreConformance('SQLite identity store', {
-  fresh: () => {
-    const path = join(sqliteDir, `db-${++sqliteFiles}`, 'identity.db'); // parent directory does not exist yet
-    const open = (options?: { now?: () => number }) => openSqliteIdentityStore(path, options);
+identityStoreConformance(
+  'SQLite identity store',
+  sqliteFileHarness('gatehouse-identity', 'identity.db', (path) => {
+    const open: StoreOpener<IdentityStore> = (options) => openSqliteIdentityStore(path, options);
     // The file's bytes (and the WAL's, where recent writes are), read as latin1 so any ASCII shows.
     const rawKeys = async () => [path, `${path}-wal`].filter(existsSync).map((p) => readFileSync(p).toString('latin1')).join('\n');
     return Object.assign(open, { rawKeys });
-  },
-  cleanup: async () => rmSync(sqliteDir, { recursive: true, force: true }),
-});
+  }),
+);
 
 describe('SQLite identity store, file specifics', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-identity-file-'));
@@ -418,36 +372,24 @@ describe('SQLite identity store, file specifics', () => {
 
 // --- PostgreSQL: one schema per test, all dropped at the end --------------------------------
 
-const pgSchemas: string[] = [];
 identityStoreConformance(
   'PostgreSQL identity store',
-  {
-    fresh: () => {
-      const schema = uniqueSchema('identity_test');
-      pgSchemas.push(schema);
-      const open = (options?: { now?: () => number }) => openPostgresIdentityStore({ url: postgresUrl(), schema, poolSize: 4, ...options });
-      const rawKeys = () =>
-        withPostgresClient(async (client) => {
-          const { rows } = await client.query<{ row: string }>(`SELECT t::text AS row FROM "${schema}".api_keys t`);
-          return rows.map((r) => r.row).join('\n');
-        });
-      return Object.assign(open, { rawKeys });
-    },
-    cleanup: async () => {
-      if ((await postgresAvailability()).reachable) await Promise.all(pgSchemas.map(dropSchema));
-    },
-    available: requirePostgres,
-  },
+  postgresHarness('identity_test', (schema) => {
+    const open: StoreOpener<IdentityStore> = (options) => openPostgresIdentityStore({ url: postgresUrl(), schema, poolSize: 4, ...options });
+    const rawKeys = () =>
+      withPostgresClient(async (client) => {
+        const { rows } = await client.query<{ row: string }>(`SELECT t::text AS row FROM "${schema}".api_keys t`);
+        return rows.map((r) => r.row).join('\n');
+      });
+    return Object.assign(open, { rawKeys });
+  }),
 );
 
 describe('PostgreSQL identity store, failures', () => {
-  const schemas: string[] = [];
-  after(async () => {
-    if ((await postgresAvailability()).reachable) await Promise.all(schemas.map(dropSchema));
-  });
+  const schemas = testSchemas('identity_fail');
+  after(schemas.dropAll);
   const openFresh = (options: { queryTimeoutMs?: number } = {}) => {
-    const schema = uniqueSchema('identity_fail');
-    schemas.push(schema);
+    const schema = schemas.next();
     return { schema, store: openPostgresIdentityStore({ url: postgresUrl(), schema, poolSize: 2, ...options }) };
   };
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, it as nodeIt, type TestContext } from 'node:test';
+import { after, describe, it as nodeIt } from 'node:test';
 import Database from 'better-sqlite3';
 import { GatehouseError } from '../../src/errors/gatehouse-error.js';
 import { openSqliteIdentityStore } from '../../src/state/sqlite-identity-store.js';
@@ -14,18 +14,14 @@ import { openSqliteToolPinStore } from '../../src/state/sqlite-tool-pin-store.js
 import { openToolPinStore } from '../../src/state/open-tool-pin-store.js';
 import type { IdentityStore } from '../../src/state/identity-store.js';
 import { MAX_SUMMARY_BYTES, type ToolPinStore, type ToolSummary } from '../../src/state/tool-pin-store.js';
-import { dropSchema, postgresAvailability, postgresUrl, requirePostgres, uniqueSchema } from '../support/databases.js';
+import { postgresUrl } from '../support/databases.js';
+import { postgresHarness, sqliteFileHarness, storeConformance, type StoreHarness, type StoreOpener } from '../support/store-conformance.js';
 
-/** A fresh, empty database; the opener may be called several times for stores sharing it. */
-type Opener = ((options?: { now?: () => number }) => ToolPinStore) & {
+/** Opens tool pin stores on one database. */
+type Opener = StoreOpener<ToolPinStore> & {
   /** The identity store on the same database, to check that both live side by side. */
   identity?: () => IdentityStore;
 };
-interface Harness {
-  fresh(): Opener;
-  cleanup(): Promise<void>;
-  available?: (t: TestContext) => Promise<boolean>;
-}
 
 const T0 = 1_700_000_000_000;
 const H1 = 'a'.repeat(64);
@@ -33,43 +29,12 @@ const H2 = 'b'.repeat(64);
 const H3 = 'c'.repeat(64);
 const summary = (description: string, properties: string[] = ['q']): ToolSummary => ({ description, properties });
 
-function clock(start = T0): { now: () => number; advance(ms: number): void } {
-  let t = start;
-  return { now: () => t, advance: (ms) => void (t += ms) };
-}
-
-function toolPinStoreConformance(label: string, harness: Harness): void {
-  const it = (name: string, fn: () => Promise<void>): void =>
-    void nodeIt(name, async (t) => {
-      if (harness.available === undefined || (await harness.available(t))) await fn();
-    });
-  describe(label, () => {
-    let opened: ToolPinStore[] = [];
-    let c = clock();
-    const track = (store: ToolPinStore): ToolPinStore => (opened.push(store), store);
-    const fresh = async (): Promise<ToolPinStore> => {
-      const store = track(harness.fresh()({ now: c.now }));
-      await store.migrate();
-      return store;
-    };
-    beforeEach(() => {
-      c = clock();
-    });
-    afterEach(async () => {
-      await Promise.all(opened.map((s) => s.close()));
-      opened = [];
-    });
-    after(() => harness.cleanup());
-
-    it('migrates twice, and concurrently from several stores sharing one database', async () => {
-      const open = harness.fresh();
-      const stores = [open(), open(), open()].map(track);
-      await Promise.all(stores.map((s) => s.migrate()));
-      await stores[0]!.migrate();
-      await stores[1]!.approveIfAbsent('github', 'search', H1, summary('Search'));
-      assert.equal((await stores[2]!.get('github', 'search'))?.approvedHash, H1);
-    });
-
+function toolPinStoreConformance(label: string, harness: StoreHarness<Opener>): void {
+  const sharedWrite = async (writer: ToolPinStore, reader: ToolPinStore): Promise<void> => {
+    await writer.approveIfAbsent('github', 'search', H1, summary('Search'));
+    assert.equal((await reader.get('github', 'search'))?.approvedHash, H1);
+  };
+  storeConformance(label, harness, { start: T0, sharedWrite }, ({ it, track, fresh, freshShared, clock: c }) => {
     it('approveIfAbsent approves on first sight, then leaves the row alone', async () => {
       const s = await fresh();
       assert.equal(await s.get('github', 'search'), undefined);
@@ -82,11 +47,7 @@ function toolPinStoreConformance(label: string, harness: Harness): void {
     });
 
     it('of concurrent approveIfAbsent calls from two stores, one row results', async () => {
-      const open = harness.fresh();
-      const a = track(open({ now: c.now }));
-      const b = track(open({ now: c.now }));
-      await a.migrate();
-      await b.migrate();
+      const [a, b] = await freshShared(2);
       const hashes = [H1, H2, H3, H1, H2, H3];
       const rows = await Promise.all(hashes.map((h, i) => (i % 2 === 0 ? a : b).approveIfAbsent('github', 'search', h, summary(h.slice(0, 1)))));
       const winner = rows[0]!.approvedHash;
@@ -130,11 +91,7 @@ function toolPinStoreConformance(label: string, harness: Harness): void {
     });
 
     it('of concurrent markPending calls with one new hash through two stores, exactly one is new', async () => {
-      const open = harness.fresh();
-      const a = track(open({ now: c.now }));
-      const b = track(open({ now: c.now }));
-      await a.migrate();
-      await b.migrate();
+      const [a, b] = await freshShared(2);
       await a.approveIfAbsent('github', 'search', H1, summary('Search'));
       const results = await Promise.all([a, b, a, b, a, b].map((s) => s.markPending('github', 'search', H2, 'changed', summary('Changed'))));
       assert.equal(results.filter((r) => r.isNew).length, 1);
@@ -221,16 +178,13 @@ toolPinStoreConformance('SQLite tool pin store (:memory:)', {
   cleanup: async () => undefined,
 });
 
-const sqliteDir = mkdtempSync(join(tmpdir(), 'gatehouse-pins-'));
-let sqliteFiles = 0;
-toolPinStoreConformance('SQLite tool pin store (file)', {
-  fresh: () => {
-    const path = join(sqliteDir, `db-${++sqliteFiles}`, 'gatehouse.db');
-    const open = (options?: { now?: () => number }) => openSqliteToolPinStore(path, options);
+toolPinStoreConformance(
+  'SQLite tool pin store (file)',
+  sqliteFileHarness('gatehouse-pins', 'gatehouse.db', (path): Opener => {
+    const open: StoreOpener<ToolPinStore> = (options) => openSqliteToolPinStore(path, options);
     return Object.assign(open, { identity: () => openSqliteIdentityStore(path) });
-  },
-  cleanup: async () => rmSync(sqliteDir, { recursive: true, force: true }),
-});
+  }),
+);
 
 describe('SQLite tool pin store, specifics', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-pins-file-'));
@@ -302,19 +256,13 @@ describe('SQLite tool pin store, specifics', () => {
 
 // --- PostgreSQL: one schema per test, all dropped at the end -------------------------------------
 
-const pgSchemas: string[] = [];
-toolPinStoreConformance('PostgreSQL tool pin store', {
-  fresh: () => {
-    const schema = uniqueSchema('pins_test');
-    pgSchemas.push(schema);
-    const open = (options?: { now?: () => number }) => openPostgresToolPinStore({ url: postgresUrl(), schema, poolSize: 4, ...options });
+toolPinStoreConformance(
+  'PostgreSQL tool pin store',
+  postgresHarness('pins_test', (schema): Opener => {
+    const open: StoreOpener<ToolPinStore> = (options) => openPostgresToolPinStore({ url: postgresUrl(), schema, poolSize: 4, ...options });
     return Object.assign(open, { identity: () => openPostgresIdentityStore({ url: postgresUrl(), schema, poolSize: 2 }) });
-  },
-  cleanup: async () => {
-    if ((await postgresAvailability()).reachable) await Promise.all(pgSchemas.map(dropSchema));
-  },
-  available: requirePostgres,
-});
+  }),
+);
 
 describe('PostgreSQL tool pin store, unreachable', () => {
   nodeIt('fails with store_unavailable naming host:port only', async () => {

@@ -86,6 +86,24 @@ export async function withPostgresClient<T>(fn: (client: pg.Client) => Promise<T
   }
 }
 
+/**
+ * Fresh schemas for one test file: `next()` names a new one, `dropAll()` (for `after`) drops every
+ * one handed out — nothing to do when PostgreSQL is not there.
+ */
+export function testSchemas(prefix: string): { next(): string; dropAll(): Promise<void> } {
+  const schemas: string[] = [];
+  return {
+    next: () => {
+      const schema = uniqueSchema(prefix);
+      schemas.push(schema);
+      return schema;
+    },
+    dropAll: async () => {
+      if ((await postgresAvailability()).reachable) await Promise.all(schemas.map(dropSchema));
+    },
+  };
+}
+
 /** Drops a test schema and everything in it. Safe to call when it was never created. */
 export async function dropSchema(schema: string): Promise<void> {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`refusing to drop schema ${JSON.stringify(schema)}`);
