@@ -82,7 +82,9 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 export function printReport(r: InjectionReport): void {
   console.log(`Prompt-injection detector — ${r.split === 'test' ? 'held-out (test)' : 'TUNE (development only, not a held-out figure)'} split`);
   for (const m of r.modes) {
-    const met = m.recall >= r.targets.recall && m.fprHard <= r.targets.fprHard ? 'targets met' : 'TARGETS NOT MET';
+    // The targets are the prompt mode's; the issue sets none for data mode.
+    const met =
+      m.mode === 'data' ? 'no target set (data mode)' : m.recall >= r.targets.recall && m.fprHard <= r.targets.fprHard ? 'targets met' : 'TARGETS NOT MET';
     console.log(
       `\n[${m.mode}] threshold ${m.threshold}  recall ${pct(m.recall)} (n=${m.injections})  precision ${pct(m.precision)}  ` +
         `FPR benign ${pct(m.fprBenign)} (n=${m.benign})  FPR hard negatives ${pct(m.fprHard)} (n=${m.hardNegatives})  — ${met}`,
