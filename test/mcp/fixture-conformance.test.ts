@@ -1,75 +1,8 @@
 // Baseline: the MCP conformance suite 0.1.13 against our own everything-server fixture, directly
-// (no gateway). The same run through the gateway must later match it scenario for scenario.
-import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+// (no gateway). test/mcp/gateway-conformance.test.ts runs the same suite through the gateway.
 import { after, before, describe, test } from 'node:test';
 import { startEverythingServer, type EverythingServer } from '../fixtures/mcp/everything-server.js';
-
-const require = createRequire(import.meta.url);
-const CONFORMANCE_BIN = join(dirname(require.resolve('@modelcontextprotocol/conformance/package.json')), 'dist', 'index.js');
-
-/** The 30 scenarios of 0.1.13's default ("active") server suite. */
-const ACTIVE_SCENARIOS = [
-  'server-initialize', 'logging-set-level', 'ping', 'completion-complete', 'tools-list',
-  'tools-call-simple-text', 'tools-call-image', 'tools-call-audio', 'tools-call-embedded-resource',
-  'tools-call-mixed-content', 'tools-call-with-logging', 'tools-call-error', 'tools-call-with-progress',
-  'tools-call-sampling', 'tools-call-elicitation', 'elicitation-sep1034-defaults', 'server-sse-multiple-streams',
-  'elicitation-sep1330-enums', 'resources-list', 'resources-read-text', 'resources-read-binary',
-  'resources-templates-read', 'resources-subscribe', 'resources-unsubscribe', 'prompts-list', 'prompts-get-simple',
-  'prompts-get-with-args', 'prompts-get-embedded-resource', 'prompts-get-with-image', 'dns-rebinding-protection',
-];
-
-interface Check {
-  id: string;
-  status: 'SUCCESS' | 'FAILURE' | 'WARNING' | 'INFO' | 'SKIPPED';
-  errorMessage?: string;
-}
-interface SuiteRun {
-  exitCode: number | null;
-  output: string;
-  /** scenario name -> its checks, read from <out>/server-<scenario>-<timestamp>/checks.json */
-  checks: Map<string, Check[]>;
-}
-
-async function runSuite(url: string, extraArgs: string[]): Promise<SuiteRun> {
-  const outDir = await mkdtemp(join(tmpdir(), 'gatehouse-conformance-'));
-  try {
-    const child = spawn(process.execPath, [CONFORMANCE_BIN, 'server', '--url', url, '-o', outDir, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exitCode = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (code) => resolve(code));
-    });
-    const checks = new Map<string, Check[]>();
-    for (const entry of await readdir(outDir)) {
-      const scenario = /^server-(.+)-\d{4}-\d{2}-\d{2}T[\d-]+Z$/.exec(entry)?.[1];
-      if (!scenario) continue;
-      checks.set(scenario, JSON.parse(await readFile(join(outDir, entry, 'checks.json'), 'utf8')) as Check[]);
-    }
-    return { exitCode, output, checks };
-  } finally {
-    await rm(outDir, { recursive: true, force: true });
-  }
-}
-
-function assertAllPassed(run: SuiteRun, scenarios: string[]): void {
-  assert.deepEqual([...run.checks.keys()].sort(), [...scenarios].sort(), 'every scenario ran');
-  const problems = [...run.checks].flatMap(([scenario, checks]) =>
-    checks.filter((c) => c.status === 'FAILURE' || c.status === 'WARNING').map((c) => `${scenario}/${c.id}: ${c.status} ${c.errorMessage ?? ''}`),
-  );
-  assert.deepEqual(problems, [], 'no failed or warning checks');
-  for (const [scenario, checks] of run.checks) {
-    assert.ok(checks.some((c) => c.status === 'SUCCESS'), `${scenario} has at least one passing check`);
-  }
-  assert.match(run.output, /Total: \d+ passed, 0 failed|Passed: \d+\/\d+, 0 failed/);
-  assert.equal(run.exitCode, 0, run.output.slice(-2000));
-}
+import { ACTIVE_SCENARIOS, assertAllPassed, runSuite } from '../support/conformance.js';
 
 describe('conformance 0.1.13 against the everything-server fixture (direct)', () => {
   let server: EverythingServer;
@@ -79,7 +12,7 @@ describe('conformance 0.1.13 against the everything-server fixture (direct)', ()
   after(async () => server.close());
 
   test('the whole active server suite passes (30 scenarios)', { timeout: 30_000 }, async () => {
-    assertAllPassed(await runSuite(server.url, []), ACTIVE_SCENARIOS);
+    assertAllPassed(await runSuite(server.url), ACTIVE_SCENARIOS);
   });
 
   // Of the pending suite only json-schema-2020-12 is meaningful here: 0.1.13's server-sse-polling

@@ -12,6 +12,7 @@ import { ERR, META, MODERN_VERSION, errorResponse, resultResponse, type Era, typ
 import { UpstreamError, type CallOptions, type ClientIdentity, type UpstreamMessage, type UpstreamSession } from '../upstream/types.js';
 import type { Reply } from './reply.js';
 import { rpcError, upstreamFailure } from './errors.js';
+import { listen } from './listen.js';
 
 /** Everything one agent request is handled with. */
 export interface CallContext {
@@ -28,6 +29,11 @@ export interface CallContext {
   readonly logLevel: string | undefined;
   readonly reply: Reply;
   readonly signal: AbortSignal;
+  /**
+   * Stateless era: the agent's `Mcp-Param-*` headers (values as sent), passed on with tools/call:
+   * they mirror arguments, which the gateway does not change, so the upstream checks them itself.
+   */
+  readonly paramHeaders?: Readonly<Record<string, string>>;
 }
 
 const GATEWAY_CLIENT: ClientIdentity = { capabilities: {}, clientInfo: { name: 'gatehouse', version: '0.1.0' } };
@@ -80,9 +86,12 @@ async function route(ctx: CallContext, request: JsonRpcRequest): Promise<Routed>
       return byUri(ctx, request);
     case 'completion/complete':
       return complete(ctx, request);
+    case 'subscriptions/listen':
+      if (ctx.era !== 'modern') return errorResponse(request.id, ERR.methodNotFound, 'Method not found: subscriptions/listen (2026-07-28; this session listens on its GET stream)');
+      return listen(ctx, request, (server) => upstreamFor(ctx, server));
     default:
       // One upstream: what the gateway does not know goes through as it is (a faithful relay).
-      if (ctx.endpoint.servers.length === 1 && request.method !== 'subscriptions/listen' && request.method !== 'initialize') {
+      if (ctx.endpoint.servers.length === 1 && request.method !== 'initialize') {
         return forward(ctx, ctx.endpoint.servers[0]!, request.method, request.params);
       }
       return errorResponse(request.id, ERR.methodNotFound, `Method not found: ${request.method}`);
@@ -328,15 +337,13 @@ function withModernFields(ctx: CallContext, method: string, result: Json): Json 
 
 /** What the virtual server can do: what any of its upstreams can (tools always: filtering lives there). */
 export function mergeCapabilities(all: readonly Json[], era: 'legacy' | 'modern'): Json {
-  const out: Json = { tools: { listChanged: era === 'legacy' } };
   const has = (key: string) => all.some((c) => isJsonObject(c[key]));
-  if (has('prompts')) out.prompts = { listChanged: era === 'legacy' && all.some((c) => (c.prompts as Json | undefined)?.listChanged === true) };
-  if (has('resources')) {
-    out.resources = {
-      subscribe: all.some((c) => (c.resources as Json | undefined)?.subscribe === true),
-      listChanged: era === 'legacy' && all.some((c) => (c.resources as Json | undefined)?.listChanged === true),
-    };
-  }
+  const declared = (key: string, flag: string) => all.some((c) => (c[key] as Json | undefined)?.[flag] === true);
+  // Session era: tools/list_changed always (the gateway's own filtering may change the list).
+  // Stateless era: what subscriptions/listen relays, i.e. what an upstream declares.
+  const out: Json = { tools: { listChanged: era === 'legacy' || declared('tools', 'listChanged') } };
+  if (has('prompts')) out.prompts = { listChanged: declared('prompts', 'listChanged') };
+  if (has('resources')) out.resources = { subscribe: declared('resources', 'subscribe'), listChanged: declared('resources', 'listChanged') };
   if (has('logging') && era === 'legacy') out.logging = {};
   if (has('completions')) out.completions = {};
   return out;
@@ -404,7 +411,7 @@ async function callTool(ctx: CallContext, request: JsonRpcRequest): Promise<Rout
       }
       const forwarded: Json = { ...params, name: resolved.name };
       if (args !== undefined) forwarded.arguments = args;
-      return callWithInput(ctx, server.server, session, forwarded);
+      return callWithInput(ctx, server.server, session, forwarded, ctx.paramHeaders);
     });
   } catch (err) {
     attempt.durationMs = exchange.elapsedMs() - started;
@@ -429,10 +436,11 @@ async function callTool(ctx: CallContext, request: JsonRpcRequest): Promise<Rout
  * stream) and retries with the answers — the bridge between the eras. A stateless agent gets the
  * input_required result as it is and retries on its own.
  */
-async function callWithInput(ctx: CallContext, server: string, session: UpstreamSession, params: Json): Promise<JsonRpcResponse> {
+async function callWithInput(ctx: CallContext, server: string, session: UpstreamSession, params: Json, headers: Readonly<Record<string, string>> | undefined): Promise<JsonRpcResponse> {
   let current = params;
+  const options: CallOptions = headers === undefined ? callOptions(ctx, server, session) : { ...callOptions(ctx, server, session), headers: { ...headers } };
   for (let round = 0; ; round++) {
-    const response = await session.request('tools/call', current, callOptions(ctx, server, session));
+    const response = await session.request('tools/call', current, options);
     const result = response.result;
     if (ctx.era === 'modern' || result?.resultType !== 'input_required') return response;
     if (round >= MAX_INPUT_ROUNDS) throw new GatehouseError('mcp_upstream_unavailable', `MCP server "${server}" asked for input more than ${MAX_INPUT_ROUNDS} times.`);

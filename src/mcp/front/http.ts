@@ -131,9 +131,12 @@ async function post(hub: McpHub, endpoint: CompiledMcpEndpoint, exchange: Exchan
   const sseAllowed = accept === '' || accept.includes('text/event-stream') || accept.includes('*/*');
   const meta = 'params' in message && isJsonObject(message.params?._meta) ? (message.params!._meta as Json) : undefined;
 
-  if (isRequest(message) && message.method === 'initialize') return initialize(hub, endpoint, exchange, message, res);
-  if (sessionId !== undefined) return legacyMessage(hub, endpoint, exchange, message, sessionId, versionHeader, sseAllowed, req, res, logger);
   const modern = versionHeader === MODERN_VERSION || meta?.[META.protocolVersion] !== undefined || (versionHeader !== undefined && !(LEGACY_VERSIONS as readonly string[]).includes(versionHeader));
+  // initialize in the 2026 envelope is a removed method (404), not the start of a session.
+  if (isRequest(message) && message.method === 'initialize' && !modern) return initialize(hub, endpoint, exchange, message, res);
+  if (sessionId !== undefined && !(modern && isRequest(message) && message.method === 'initialize')) {
+    return legacyMessage(hub, endpoint, exchange, message, sessionId, versionHeader, sseAllowed, req, res, logger);
+  }
   if (modern) return modernMessage(hub, endpoint, exchange, message, meta, versionHeader, sseAllowed, req, res, logger);
   return answer(exchange, res, 400, errorResponse(idOf(message), -32000, 'Bad Request: no valid session id. Send initialize first, or speak protocol revision 2026-07-28.'));
 }
@@ -373,11 +376,13 @@ async function modernMessage(
     return answer(exchange, res, 400, errorResponse(id, ERR.invalidParams, `params._meta must carry "${META.protocolVersion}" and "${META.clientCapabilities}".`));
   }
   exchange.mcp!.protocolVersion = version;
+  // Headers first: a header that disagrees with the body is -32020 whatever the version says;
+  // only a version both agree on can be unsupported (-32022).
+  const mismatch = headerMismatch(req, method, message as JsonRpcRequest, versionHeader, version);
+  if (mismatch !== undefined) return answer(exchange, res, 400, errorResponse(id, ERR.headerMismatch, `Bad Request: the request headers and body disagree: ${mismatch}.`));
   if (version !== MODERN_VERSION) {
     return answer(exchange, res, 400, errorResponse(id, ERR.unsupportedVersion, `Unsupported protocol version "${version}".`, { supported: [MODERN_VERSION], requested: version }));
   }
-  const mismatch = headerMismatch(req, method, message as JsonRpcRequest, versionHeader, version);
-  if (mismatch !== undefined) return answer(exchange, res, 400, errorResponse(id, ERR.headerMismatch, `Bad Request: the request headers and body disagree: ${mismatch}.`));
   if (REMOVED.has(method)) return answer(exchange, res, 404, errorResponse(id, ERR.methodNotFound, `Method not found: ${method} (removed in ${MODERN_VERSION}).`));
 
   const clientInfo = isJsonObject(meta[META.clientInfo]) ? (meta[META.clientInfo] as Json) : { name: 'unknown', version: '0' };
@@ -395,18 +400,38 @@ async function modernMessage(
     logLevel: typeof meta[META.logLevel] === 'string' ? (meta[META.logLevel] as string) : undefined,
     reply,
     signal: controller.signal,
+    paramHeaders: paramHeaders(req),
   };
   try {
     const response = await dispatch(ctx, message as JsonRpcRequest);
-    if (response.error?.code === ERR.methodNotFound) {
-      if (!reply.streaming) return answer(exchange, res, 404, response);
-    }
+    // The HTTP status 2026-07-28 gives these errors, whoever raised them (the gateway or an
+    // upstream, whose HTTP status the relay does not keep): once streaming, it is too late.
+    const status = response.error === undefined ? undefined : ERROR_STATUS[response.error.code];
+    if (status !== undefined && !reply.streaming) return answer(exchange, res, status, response);
     if (response.error !== undefined) exchange.mcp!.rpcError = response.error.code;
     exchange.status = 200;
     reply.finish(response);
   } finally {
     stop();
   }
+}
+
+/** JSON-RPC errors that 2026-07-28 answers with an HTTP status other than 200. */
+const ERROR_STATUS: Readonly<Record<number, number>> = {
+  [ERR.methodNotFound]: 404,
+  [ERR.headerMismatch]: 400,
+  [ERR.missingCapability]: 400,
+  [ERR.unsupportedVersion]: 400,
+};
+
+/** The agent's Mcp-Param-* headers (SEP-2243), as sent: an intermediary passes them on. */
+function paramHeaders(req: IncomingMessage): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined;
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!name.startsWith('mcp-param-') || value === undefined) continue;
+    (out ??= {})[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
 }
 
 function headerMismatch(req: IncomingMessage, method: string, message: JsonRpcRequest, versionHeader: string | undefined, version: string): string | undefined {

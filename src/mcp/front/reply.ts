@@ -20,6 +20,18 @@ export class Reply {
     return this.#streaming;
   }
 
+  /** The agent accepts an event stream (Accept lists text/event-stream). */
+  get canStream(): boolean {
+    return this.sseAllowed;
+  }
+
+  /** An SSE comment (keep-alive); opens the stream if needed. */
+  comment(text: string): void {
+    if (this.closed || !this.sseAllowed) return;
+    this.#open();
+    this.res.write(`: ${text}\n\n`);
+  }
+
   get closed(): boolean {
     return this.#done || this.res.destroyed;
   }
@@ -27,17 +39,20 @@ export class Reply {
   /** A message related to the request, before its response. False when it could not be sent. */
   send(message: JsonRpcMessage): boolean {
     if (this.closed || !this.sseAllowed) return false;
-    if (!this.#streaming) {
-      this.#streaming = true;
-      this.res.writeHead(200, {
-        ...this.headers,
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache, no-transform',
-        'x-accel-buffering': 'no',
-      });
-    }
+    this.#open();
     this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
     return true;
+  }
+
+  #open(): void {
+    if (this.#streaming) return;
+    this.#streaming = true;
+    this.res.writeHead(200, {
+      ...this.headers,
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+    });
   }
 
   /** The response; ends the HTTP exchange. `status` applies only when nothing was streamed yet. */

@@ -60,6 +60,10 @@ export class HttpChannel {
     return this.config.name;
   }
 
+  get timeoutMs(): number {
+    return this.config.timeoutMs;
+  }
+
   /** POSTs a request and reads its reply: the response, or a JSON-RPC error that carries its id. */
   async call(message: JsonRpcRequest, headers: Record<string, string>, ctx: CallContext): Promise<JsonRpcResponse> {
     const deadline = new Deadline(this.config.timeoutMs, ctx.signal);
@@ -99,20 +103,39 @@ export class HttpChannel {
       const res = await this.#send('GET', { ...headers, accept: 'text/event-stream' }, undefined, deadline.signal);
       // From here only `signal` ends the stream (the deadline lets go of it, so a long-lived
       // listen loop does not pile up abort listeners).
-      if (signal !== undefined) {
-        const onAbort = (): void => void res.body.destroy(signal.reason instanceof Error ? signal.reason : undefined);
-        if (signal.aborted) onAbort();
-        else {
-          signal.addEventListener('abort', onAbort, { once: true });
-          res.body.once('close', () => signal.removeEventListener('abort', onAbort));
-        }
-      }
+      if (signal !== undefined) endWith(res, signal);
       return res;
     } catch (err) {
       throw this.#failure(err, deadline);
     } finally {
       deadline.dispose();
     }
+  }
+
+  /**
+   * POSTs a request whose reply is a long-lived stream (2026-07-28 subscriptions/listen): the time
+   * limit covers the headers only; `signal` ends the stream. The caller reads the reply.
+   */
+  async openStream(message: JsonRpcRequest, headers: Record<string, string>, signal: AbortSignal): Promise<ResponseData> {
+    const deadline = new Deadline(this.config.timeoutMs, signal);
+    try {
+      const res = await this.#send('POST', headers, JSON.stringify(message), deadline.signal);
+      endWith(res, signal);
+      return res;
+    } catch (err) {
+      throw this.#failure(err, deadline);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /** A reply that is not an SSE stream, as the JSON-RPC error carrying `id` it holds, or an UpstreamError. */
+  async errorReply(res: ResponseData, id: JsonRpcId): Promise<JsonRpcResponse> {
+    const text = await readText(res.body, MAX_HTTP_MESSAGE_BYTES, this.config.name);
+    const message = parseReply(text);
+    if (message !== undefined && isResponse(message) && message.id === id) return message;
+    if (res.statusCode >= 200 && res.statusCode < 300) throw this.#protocol('answered a stream request with a body that is not its JSON-RPC response');
+    throw this.#httpError(res.statusCode, text);
   }
 
   /** DELETE for a session; resolves with the status (405: the server does not let clients end sessions). */
@@ -275,6 +298,16 @@ export class HttpChannel {
   #httpError(status: number, body: string): UpstreamError {
     const snippet = body.trim().slice(0, 200);
     return new UpstreamError('http', this.config.name, `MCP upstream "${this.config.name}" answered HTTP ${status}${snippet === '' ? '' : `: ${snippet}`}.`, { status });
+  }
+}
+
+/** Ends a streamed body when `signal` aborts. */
+function endWith(res: ResponseData, signal: AbortSignal): void {
+  const onAbort = (): void => void res.body.destroy(signal.reason instanceof Error ? signal.reason : undefined);
+  if (signal.aborted) onAbort();
+  else {
+    signal.addEventListener('abort', onAbort, { once: true });
+    res.body.once('close', () => signal.removeEventListener('abort', onAbort));
   }
 }
 

@@ -8,23 +8,34 @@
  * wants them must listen() for the session's life (see #routeUnsolicited for who receives them).
  *
  * 2026-07-28: no session; every request carries the client's identity in `params._meta` and the
- * headers MCP-Protocol-Version, Mcp-Method and Mcp-Name. listen() does nothing yet: the 2026
- * replacement for the GET stream, subscriptions/listen, is a request the caller can send itself
- * (its stream's notifications reach that request's onMessage); wiring it to listen() is later work.
+ * headers MCP-Protocol-Version, Mcp-Method and Mcp-Name. subscribe() holds a subscriptions/listen
+ * stream open (its first message, the acknowledgement, says it is live); listen() keeps one open
+ * for every list_changed the server declares, the 2026 stand-in for the GET stream.
  *
  * era 'auto': server/discover first; a DiscoverResult (or a 2026-only error: -32020/-32021/-32022)
  * means 2026-07-28, any other answer a session-era server. The verdict is kept per Upstream.
  */
 import { randomInt } from 'node:crypto';
-import { LEGACY_VERSIONS, META, isRequest, errorResponse, ERR, type Era, type Json, type JsonRpcRequest, type JsonRpcResponse } from '../jsonrpc.js';
+import { LEGACY_VERSIONS, META, isRequest, isResponse, errorResponse, ERR, type Era, type Json, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../jsonrpc.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { delay } from './deadline.js';
 import { modernHeaders, withModernMeta, withoutModernMeta } from './envelope.js';
 import { DISCOVER, describeDiscover, initializeParams, isModernError, parseInitializeResponse, requireDiscover, type ServerDescription } from './handshake.js';
 import { safeDeliver } from './deliver.js';
+import { ACKNOWLEDGED, LISTEN, holdSubscription, listChangedFilter, untagged } from './subscription.js';
 import { describeError as describe } from './describe-error.js';
 import { HttpChannel, contentType, headerValue, readText, MAX_HTTP_MESSAGE_BYTES } from './http-channel.js';
-import { UpstreamError, type CallOptions, type ClientIdentity, type Upstream, type UpstreamHttpConfig, type UpstreamMessage, type UpstreamOptions, type UpstreamSession } from './types.js';
+import {
+  UpstreamError,
+  type CallOptions,
+  type ClientIdentity,
+  type Upstream,
+  type UpstreamHttpConfig,
+  type UpstreamMessage,
+  type UpstreamOptions,
+  type UpstreamSession,
+  type UpstreamSubscription,
+} from './types.js';
 
 const LISTEN_BACKOFF_MS = 500;
 const LISTEN_MAX_BACKOFF_MS = 30_000;
@@ -249,10 +260,24 @@ export class HttpSession implements UpstreamSession {
 
   listen(onMessage: (m: UpstreamMessage) => void): () => void {
     this.#listeners.add(onMessage);
-    if (this.era === 'legacy' && this.sessionId !== undefined && this.#listening === undefined && !this.#closed) {
+    const filter = this.era === 'modern' ? listChangedFilter(this.serverCapabilities) : {};
+    const streams = this.era === 'legacy' ? this.sessionId !== undefined : Object.keys(filter).length > 0;
+    if (streams && this.#listening === undefined && !this.#closed) {
       const controller = new AbortController();
       this.#listening = controller;
-      void this.#listenLoop(controller.signal).finally(() => {
+      const loop =
+        this.era === 'legacy'
+          ? this.#listenLoop(controller.signal)
+          : holdSubscription(
+              (deliver, signal) => this.subscribe(filter, deliver, signal),
+              (m) => {
+                for (const listener of [...this.#listeners]) safeDeliver(listener, untagged(m), this.logger, this.owner.name);
+              },
+              controller.signal,
+              this.logger,
+              this.owner.name,
+            );
+      void loop.finally(() => {
         if (this.#listening === controller) this.#listening = undefined;
       });
     }
@@ -260,6 +285,51 @@ export class HttpSession implements UpstreamSession {
       this.#listeners.delete(onMessage);
       if (this.#listeners.size === 0) this.#stopListening();
     };
+  }
+
+  async subscribe(notifications: Json, onMessage: (m: JsonRpcNotification) => void, signal: AbortSignal): Promise<UpstreamSubscription> {
+    this.#assertOpen();
+    if (this.era !== 'modern') throw new UpstreamError('protocol', this.owner.name, 'subscriptions/listen is a 2026-07-28 method; a session-era upstream streams through listen().');
+    const params = withModernMeta({ notifications }, this.client);
+    const id = this.owner.nextId();
+    const res = await this.channel.openStream({ jsonrpc: '2.0', id, method: LISTEN, params }, modernHeaders(LISTEN, params), signal);
+    if (res.statusCode !== 200 || contentType(res.headers) !== 'text/event-stream') {
+      const reply = await this.channel.errorReply(res, id);
+      throw new UpstreamError('protocol', this.owner.name, `MCP upstream "${this.owner.name}" refused subscriptions/listen: ${reply.error?.message ?? 'no stream'}.`);
+    }
+    return new Promise<UpstreamSubscription>((resolve, reject) => {
+      let acknowledged = false;
+      let ended: (() => void) | undefined;
+      const endedPromise = new Promise<void>((r) => (ended = r));
+      // Only the acknowledgement has a time limit: after it, the stream may stay quiet for hours.
+      const timer = setTimeout(() => {
+        res.body.destroy();
+        reject(new UpstreamError('timeout', this.owner.name, `MCP upstream "${this.owner.name}" did not acknowledge subscriptions/listen within ${this.channel.timeoutMs} ms.`));
+      }, this.channel.timeoutMs);
+      this.channel
+        .readEvents(res.body, (m) => {
+          // The final result closes the subscription (the server is done with it).
+          if (isResponse(m)) return m.id === id;
+          const notification = m as JsonRpcNotification;
+          if (!acknowledged && notification.method === ACKNOWLEDGED) {
+            acknowledged = true;
+            clearTimeout(timer);
+            const honored = notification.params?.notifications;
+            resolve({ acknowledged: typeof honored === 'object' && honored !== null ? (honored as Json) : {}, ended: endedPromise });
+            return;
+          }
+          if (isRequest(m)) return; // 2026-07-28 servers send no requests; nothing could answer it
+          safeDeliver(onMessage, notification, this.logger, this.owner.name);
+        })
+        .catch((err: unknown) => {
+          if (!acknowledged && !signal.aborted) this.logger.debug({ upstream: this.owner.name, err: describe(err) }, 'MCP upstream listen stream failed');
+        })
+        .finally(() => {
+          clearTimeout(timer);
+          if (!acknowledged) reject(signal.aborted ? signal.reason : new UpstreamError('protocol', this.owner.name, `The subscriptions/listen stream of MCP upstream "${this.owner.name}" ended before its acknowledgement.`));
+          ended!();
+        });
+    });
   }
 
   async close(): Promise<void> {

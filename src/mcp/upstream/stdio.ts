@@ -14,14 +14,25 @@
  * error code). If the probe made the
  * process exit, a new one is spawned for initialize. The verdict is kept per Upstream.
  */
-import { ERR, errorResponse, isRequest, isResponse, META, type Era, type Json, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from '../jsonrpc.js';
+import { ERR, errorResponse, isRequest, isResponse, META, type Era, type Json, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../jsonrpc.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { safeDeliver } from './deliver.js';
 import { describeError } from './describe-error.js';
 import { withModernMeta, withoutModernMeta } from './envelope.js';
 import { DISCOVER, describeDiscover, initializeParams, parseInitializeResponse, requireDiscover, type ServerDescription } from './handshake.js';
 import { StdioProcess } from './stdio-process.js';
-import { UpstreamError, type CallOptions, type ClientIdentity, type Upstream, type UpstreamMessage, type UpstreamOptions, type UpstreamSession, type UpstreamStdioConfig } from './types.js';
+import { ACKNOWLEDGED, LISTEN, holdSubscription, listChangedFilter, untagged } from './subscription.js';
+import {
+  UpstreamError,
+  type CallOptions,
+  type ClientIdentity,
+  type Upstream,
+  type UpstreamMessage,
+  type UpstreamOptions,
+  type UpstreamSession,
+  type UpstreamStdioConfig,
+  type UpstreamSubscription,
+} from './types.js';
 
 /** How long an 'auto' probe waits for server/discover before deciding the server is session-era. */
 export const STDIO_PROBE_MS = 1500;
@@ -148,6 +159,10 @@ export class StdioSession implements UpstreamSession {
   readonly #process: StdioProcess;
   readonly #pending = new Map<JsonRpcId, Pending>();
   readonly #listeners = new Set<(m: UpstreamMessage) => void>();
+  /** Open subscriptions/listen requests by their id: what their tagged notifications and end go to. */
+  readonly #subscriptions = new Map<JsonRpcId, { deliver: (m: JsonRpcNotification) => void; end: (why?: unknown) => void }>();
+  /** listen() on a 2026-07-28 session: the subscription it holds open. */
+  #listening: AbortController | undefined;
   #nextId = 1;
   #description: ServerDescription | undefined;
   #closed: UpstreamError | undefined;
@@ -255,10 +270,79 @@ export class StdioSession implements UpstreamSession {
     await this.#process.write(response);
   }
 
-  /** Every message the routing above does not give to a request; nothing to open on stdio. */
+  /**
+   * Every message the routing above does not give to a request. Session era: nothing to open on
+   * stdio. 2026-07-28: a subscription for every list_changed the server declares, while anyone listens.
+   */
   listen(onMessage: (m: UpstreamMessage) => void): () => void {
     this.#listeners.add(onMessage);
-    return () => this.#listeners.delete(onMessage);
+    const filter = this.#description?.era === 'modern' ? listChangedFilter(this.serverCapabilities) : {};
+    if (Object.keys(filter).length > 0 && this.#listening === undefined && this.gone === undefined) {
+      const controller = new AbortController();
+      this.#listening = controller;
+      const toListeners = (m: JsonRpcNotification): void => {
+        for (const listener of [...this.#listeners]) safeDeliver(listener, untagged(m), this.logger, this.config.name);
+      };
+      void holdSubscription((deliver, signal) => this.subscribe(filter, deliver, signal), toListeners, controller.signal, this.logger, this.config.name).finally(() => {
+        if (this.#listening === controller) this.#listening = undefined;
+      });
+    }
+    return () => {
+      this.#listeners.delete(onMessage);
+      if (this.#listeners.size === 0) {
+        this.#listening?.abort();
+        this.#listening = undefined;
+      }
+    };
+  }
+
+  /** subscriptions/listen over stdio: its notifications carry its id as subscriptionId; notifications/cancelled ends it. */
+  subscribe(notifications: Json, onMessage: (m: JsonRpcNotification) => void, signal: AbortSignal): Promise<UpstreamSubscription> {
+    const gone = this.gone;
+    if (gone !== undefined) return Promise.reject(gone);
+    if (this.era !== 'modern') return Promise.reject(new UpstreamError('protocol', this.config.name, 'subscriptions/listen is a 2026-07-28 method; a session-era upstream streams through listen().'));
+    if (signal.aborted) return Promise.reject(signal.reason);
+    const id = this.#nextId++;
+    const params = withModernMeta({ notifications }, this.client);
+    return new Promise<UpstreamSubscription>((resolve, reject) => {
+      let acknowledged = false;
+      let endedResolve: () => void = () => undefined;
+      const ended = new Promise<void>((r) => (endedResolve = r));
+      const timer = setTimeout(() => {
+        end(new UpstreamError('timeout', this.config.name, `MCP upstream "${this.config.name}" did not acknowledge subscriptions/listen within ${this.config.timeoutMs} ms.`));
+        this.#cancel(id, 'Timed out.');
+      }, this.config.timeoutMs);
+      const onAbort = (): void => {
+        end(signal.reason);
+        this.#cancel(id, 'The client ended the subscription.');
+      };
+      const end = (why?: unknown): void => {
+        if (this.#subscriptions.get(id) !== entry) return;
+        this.#subscriptions.delete(id);
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        if (!acknowledged) reject(why ?? new UpstreamError('protocol', this.config.name, `MCP upstream "${this.config.name}" ended subscriptions/listen before acknowledging it.`));
+        endedResolve();
+      };
+      const entry = {
+        deliver: (m: JsonRpcNotification) => {
+          if (!acknowledged && m.method === ACKNOWLEDGED) {
+            acknowledged = true;
+            clearTimeout(timer);
+            const honored = m.params?.notifications;
+            resolve({ acknowledged: typeof honored === 'object' && honored !== null ? (honored as Json) : {}, ended });
+            return;
+          }
+          // notifications/cancelled naming the listen request: the server ended the subscription.
+          if (m.method === 'notifications/cancelled' && m.params?.requestId === id) return end();
+          safeDeliver(onMessage, m, this.logger, this.config.name);
+        },
+        end,
+      };
+      this.#subscriptions.set(id, entry);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#process.write({ jsonrpc: '2.0', id, method: LISTEN, params }).catch((err: unknown) => end(err));
+    });
   }
 
   async close(): Promise<void> {
@@ -266,6 +350,7 @@ export class StdioSession implements UpstreamSession {
       this.#closed = new UpstreamError('exited', this.config.name, `The session with MCP upstream "${this.config.name}" was closed.`);
       this.#failPending(this.#closed);
       this.#listeners.clear();
+      this.#listening?.abort();
     }
     this.owner.forget(this);
     await this.#process.stop();
@@ -288,16 +373,27 @@ export class StdioSession implements UpstreamSession {
 
   #failPending(error: UpstreamError): void {
     for (const pending of [...this.#pending.values()]) pending.settle({ error });
+    for (const subscription of [...this.#subscriptions.values()]) subscription.end(error);
   }
 
   #onMessage(m: JsonRpcMessage): void {
     if (isResponse(m)) {
       const pending = m.id === null ? undefined : this.#pending.get(m.id);
+      const subscription = m.id === null ? undefined : this.#subscriptions.get(m.id);
       if (pending !== undefined) pending.settle({ response: m });
+      else if (subscription !== undefined) subscription.end(m.error === undefined ? undefined : new UpstreamError('protocol', this.config.name, `MCP upstream "${this.config.name}" refused subscriptions/listen: ${m.error.message}.`));
       else this.logger.debug({ upstream: this.config.name, id: m.id }, 'MCP upstream answered a request nobody waits for; dropped');
       return;
     }
     const message = m as UpstreamMessage;
+    const subscriptionId = (message.params?._meta as Json | undefined)?.[META.subscriptionId];
+    const subscription = typeof subscriptionId === 'string' || typeof subscriptionId === 'number' ? this.#subscriptions.get(subscriptionId) : undefined;
+    if (subscription !== undefined && !isRequest(message)) return subscription.deliver(message);
+    if (message.method === 'notifications/cancelled' && !isRequest(message)) {
+      const requestId = message.params?.requestId;
+      const ended = typeof requestId === 'string' || typeof requestId === 'number' ? this.#subscriptions.get(requestId) : undefined;
+      if (ended !== undefined) return ended.end();
+    }
     const target = this.#targetOf(message);
     if (target?.onMessage !== undefined) return safeDeliver(target.onMessage, message, this.logger, this.config.name);
     if (this.#listeners.size > 0) {

@@ -97,12 +97,29 @@ export interface UpstreamSession {
    * SDK servers send most elicitation/sampling requests there: listen for the session's life to get
    * them. Over both transports such a message goes to a request's onMessage instead when it names
    * that request's progressToken, or when exactly one request with onMessage is in flight (neither
-   * transport says which request it belongs to). 2026-07-28 sessions: no-op for now
-   * (subscriptions/listen is a request the caller sends itself).
+   * transport says which request it belongs to). 2026-07-28 sessions: a subscriptions/listen
+   * stream for every list_changed the server declares, held open (and reopened) while anyone
+   * listens.
    */
   listen(onMessage: (m: UpstreamMessage) => void): () => void;
+  /**
+   * 2026-07-28: opens `subscriptions/listen` with the upstream for these notification types
+   * (`{toolsListChanged?, promptsListChanged?, resourcesListChanged?, resourceSubscriptions?}`) and
+   * resolves once the upstream acknowledged it. The notifications that follow the acknowledgement go
+   * to `onMessage` as the upstream sent them (tagged with the upstream's subscriptionId). `signal`
+   * ends the subscription. Session-era sessions reject (UpstreamError 'protocol'): use listen().
+   */
+  subscribe(notifications: Json, onMessage: (m: JsonRpcNotification) => void, signal: AbortSignal): Promise<UpstreamSubscription>;
   /** DELETE the HTTP session / end the stdio process. */
   close(): Promise<void>;
+}
+
+/** A 2026-07-28 subscriptions/listen held open with an upstream. */
+export interface UpstreamSubscription {
+  /** What the upstream's acknowledgement says it will send (its `params.notifications`). */
+  readonly acknowledged: Json;
+  /** Settles (never rejects) when the stream ends: the upstream closed it, it broke, or the signal aborted. */
+  readonly ended: Promise<void>;
 }
 
 export interface Upstream {
