@@ -7,6 +7,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const CONFORMANCE_BIN = join(dirname(require.resolve('@modelcontextprotocol/conformance/package.json')), 'dist', 'index.js');
@@ -35,11 +37,34 @@ export interface SuiteRun {
   checks: Map<string, Check[]>;
 }
 
+/** Which suite runs on which Node: 0.1.13 on ours; the 0.2 line needs Node 22 (npm's `node` package, aliased node22). */
+export interface SuiteRunner {
+  readonly node: string;
+  readonly bin: string;
+}
+export const SUITE_0_1: SuiteRunner = { node: process.execPath, bin: CONFORMANCE_BIN };
+/**
+ * The 0.2 line needs Node 22: `npm run conformance:setup` installs npm's `node@22` package and the
+ * suite into .cache/conformance-next (outside node_modules, so that its `node` never shadows ours
+ * on npm scripts' PATH). .ci/run does it before the tests.
+ */
+const NEXT_DIR = fileURLToPath(new URL('../../.cache/conformance-next/node_modules/', import.meta.url));
+export const SUITE_0_2: SuiteRunner = {
+  node: join(NEXT_DIR, 'node', 'bin', 'node'),
+  bin: join(NEXT_DIR, '@modelcontextprotocol', 'conformance', 'dist', 'index.js'),
+};
+
+/** Why the 0.2 suite cannot run here, or undefined when it can. */
+export function suite02Missing(): string | undefined {
+  if (existsSync(SUITE_0_2.node) && existsSync(SUITE_0_2.bin)) return undefined;
+  return 'the conformance 0.2 suite and Node 22 are not installed: run `npm run conformance:setup`';
+}
+
 /** `conformance server --url <url> [...extraArgs]`, e.g. ['--scenario', 'json-schema-2020-12']. */
-export async function runSuite(url: string, extraArgs: string[] = []): Promise<SuiteRun> {
+export async function runSuite(url: string, extraArgs: string[] = [], runner: SuiteRunner = SUITE_0_1): Promise<SuiteRun> {
   const outDir = await mkdtemp(join(tmpdir(), 'gatehouse-conformance-'));
   try {
-    const child = spawn(process.execPath, [CONFORMANCE_BIN, 'server', '--url', url, '-o', outDir, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(runner.node, [runner.bin, 'server', '--url', url, '-o', outDir, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

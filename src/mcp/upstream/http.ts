@@ -68,7 +68,7 @@ export class HttpUpstream implements Upstream {
 
   async open(client: ClientIdentity): Promise<UpstreamSession> {
     const era = this.config.era === 'auto' ? this.#verdict : this.config.era;
-    if (era === undefined && client.prefer === 'legacy' && !this.#legacyRefused) {
+    if (this.config.era === 'auto' && client.prefer === 'legacy' && !this.#legacyRefused) {
       try {
         return await this.#openLegacy(client);
       } catch (err) {

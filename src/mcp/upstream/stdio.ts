@@ -57,7 +57,7 @@ export class StdioUpstream implements Upstream {
       throw new UpstreamError('spawn_refused', this.name, `MCP upstream "${this.name}": the command ${JSON.stringify(this.config.command)} is not in the allowed commands.`);
     }
     const era = this.config.era === 'auto' ? this.#verdict : this.config.era;
-    if (era === undefined && client.prefer === 'legacy' && !this.#legacyRefused) {
+    if (this.config.era === 'auto' && client.prefer === 'legacy' && !this.#legacyRefused) {
       const first = this.#spawn(client);
       try {
         return await this.#initialize(first, client);
