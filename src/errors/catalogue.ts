@@ -45,7 +45,6 @@ export const ERROR_CATALOGUE = {
   tool_not_allowed: { status: 403, fault: 'policy', message: 'This caller may not use this MCP tool.' },
   tool_arguments_rejected: { status: 400, fault: 'policy', message: "The tool call's arguments break a constraint of the endpoint's tool policy." },
   tool_quarantined: { status: 403, fault: 'policy', message: "The tool's definition changed (or is new, or looks like an injection) and waits for approval: gatehouse mcp approve-tool." },
-  tool_result_blocked: { status: 502, fault: 'policy', message: "The tool's result contains content policy does not let reach the agent." },
   mcp_session_not_found: { status: 404, fault: 'caller', message: 'The MCP session does not exist, has expired or was ended; initialize a new one.' },
   mcp_protocol_error: { status: 400, fault: 'caller', message: 'The message breaks the MCP protocol (headers, body or version).' },
   forbidden_origin: { status: 403, fault: 'caller', message: 'The request comes from an Origin or Host this endpoint does not accept (DNS-rebinding protection).' },

@@ -36,6 +36,25 @@ function withChecksum(): string {
   return entropy + base62(crc32(entropy), 6);
 }
 const b64url = (s: string) => Buffer.from(s).toString('base64url');
+const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(next() * 256)));
+/** Text as the inside of a JSON string (a tool call's arguments: what a detector sees in a JSON slot). */
+const jsonEscaped = (s: string) => JSON.stringify(s).slice(1, -1);
+/** PEM lines of `width` characters, as key tools write them. */
+const pemLines = (b64: string, width: number) => b64.match(new RegExp(`.{1,${width}}`, 'g'))!.join('\n');
+/** An unencrypted ed25519 key laid out as ssh-keygen writes it (no kdf: a run of A's in base64). */
+function openSshKey(): string {
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    return b;
+  };
+  const str = (b: Buffer | string) => Buffer.concat([u32(Buffer.byteLength(b)), Buffer.from(b)]);
+  const pub = Buffer.concat([str('ssh-ed25519'), str(bytes(32))]);
+  const check = bytes(4);
+  const priv = Buffer.concat([check, check, pub, str(bytes(64)), str('deploy@ci'), Buffer.from([1, 2, 3, 4, 5])]);
+  const blob = Buffer.concat([Buffer.from('openssh-key-v1\0'), str('none'), str('none'), str(''), u32(1), str(pub), str(priv)]);
+  return `-----BEGIN OPENSSH PRIVATE KEY-----\n${pemLines(blob.toString('base64'), 70)}\n-----END OPENSSH PRIVATE KEY-----`;
+}
 
 type Found = Pick<DetectedEntity, 'detector' | 'start' | 'end' | 'confidence'>;
 function found(text: string): Found[] {
@@ -67,6 +86,13 @@ describe('AWS', () => {
     assertOne('{"AccessKeyId": "x", "SecretAccessKey": "', secret, '"}', 'aws-secret-access-key', 0.95);
     assertNone(`checksum ${secret} ok`);
   });
+  it('finds the secret access key in JSON-escaped text (escaped quotes around the separator)', () => {
+    const secret = rand(B64, 40);
+    assertOne(jsonEscaped('aws_secret_access_key="'), secret, jsonEscaped('"\n'), 'aws-secret-access-key', 0.95);
+    assertOne(jsonEscaped('{\n  "SecretAccessKey": "'), secret, jsonEscaped('",\n'), 'aws-secret-access-key', 0.95);
+    assertNone(jsonEscaped('aws_secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"\n'));
+    assertNone(jsonEscaped(`{"ChecksumSHA1": "${secret}"}`));
+  });
   it('skips the documentation examples and lookalikes', () => {
     assertNone('AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE');
     assertNone('aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
@@ -82,8 +108,13 @@ describe('Google Cloud', () => {
     const before = `{"type": "service_account", "project_id": "p-1", "private_key_id": "${rand(HEX, 40)}", "private_key": "`;
     assertOne(before, pem, '", "client_email": "svc@p-1.iam.gserviceaccount.com"}', 'gcp-service-account-key', 0.99);
   });
+  it('finds it when the key file is itself JSON-escaped (a tool call writing it: \\" and \\\\n)', () => {
+    const before = jsonEscaped(`{\n  "type": "service_account",\n  "private_key_id": "${rand(HEX, 40)}",\n  "private_key": "`);
+    assertOne(before, jsonEscaped(pem), jsonEscaped('",\n  "client_email": "svc@p-1.iam.gserviceaccount.com"\n}\n'), 'gcp-service-account-key', 0.99);
+  });
   it('skips an elided key', () => {
     assertNone('{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\n...\\n-----END PRIVATE KEY-----\\n"}');
+    assertNone(jsonEscaped('{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\n...\\n-----END PRIVATE KEY-----\\n"}'));
   });
   it('finds Google API keys, not placeholders', () => {
     assertOne('const key = "', 'AIza' + rand(B64URL, 35), '";', 'google-api-key', 0.97);
@@ -97,6 +128,13 @@ describe('Azure', () => {
     const key = rand(B64, 86) + '==';
     assertOne('DefaultEndpointsProtocol=https;AccountName=acct1;AccountKey=', key, ';EndpointSuffix=core.windows.net', 'azure-connection-string-key', 0.97);
     assertNone('DefaultEndpointsProtocol=https;AccountName=acct1;AccountKey=<your-account-key>;EndpointSuffix=core.windows.net');
+  });
+  it('finds the key at the end of a JSON-escaped string (followed by \\")', () => {
+    const key = rand(B64, 86) + '==';
+    assertOne(jsonEscaped('{"Blob": "DefaultEndpointsProtocol=https;AccountName=media6;AccountKey='), key, jsonEscaped('"}\n'), 'azure-connection-string-key', 0.97);
+    assertOne('SharedAccessKeyName=Root;SharedAccessKey=', rand(B64, 43) + '=', '\\n', 'azure-connection-string-key', 0.97);
+    assertNone(jsonEscaped('{"Blob": "DefaultEndpointsProtocol=https;AccountName=media6;AccountKey=<account-key>"}'));
+    assertNone(`AccountKey=${key}x`); // runs on into more text: not a key
   });
   it('finds the signature of a SAS URL', () => {
     const sig = rand(B62, 20) + '%2B' + rand(B62, 20) + '%3D';
@@ -151,6 +189,11 @@ describe('Stripe, OpenAI, Anthropic, npm, Gatehouse', () => {
     assertNone('pk_live_' + rand(B62, 24));
     assertNone('sk_live_xxxxxxxxxxxxxxxxxxxxxxxx');
   });
+  it("Stripe: the key of Stripe's own docs is not a secret, not even to the generic rule", () => {
+    assertNone('stripe.api_key = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"  # the key shown in Stripe\'s docs');
+    assertNone('STRIPE_SECRET_KEY=sk_test_BQokikJOvBiI2HlWgH4olfQ2');
+    assertOne('stripe.api_key = "', 'sk_test_4eC39HqLyjWDarjtT1zdp7dX', '"', 'stripe-key', 0.6); // not the docs key
+  });
   it('OpenAI: project and legacy keys', () => {
     assertOne('OPENAI_API_KEY=', `sk-proj-${rand(B64URL, 74)}T3BlbkFJ${rand(B64URL, 74)}`, '\n', 'openai-key', 0.99);
     assertOne('', `sk-${rand(B62, 20)}T3BlbkFJ${rand(B62, 20)}`, '', 'openai-key', 0.99);
@@ -180,6 +223,30 @@ describe('private keys', () => {
     for (const kind of ['', 'RSA ', 'EC ', 'OPENSSH ', 'ENCRYPTED ']) {
       assertOne('key:\n', `-----BEGIN ${kind}PRIVATE KEY-----\n${lines}\n-----END ${kind}PRIVATE KEY-----`, '\nthanks', 'private-key', 0.99);
     }
+  });
+  it('finds unencrypted OpenSSH keys, whose kdf fields are a run of A\'s', () => {
+    const key = openSshKey();
+    assert.match(key, /AAAAAA/);
+    assertOne('$ cat ~/.ssh/id_deploy\n', key, '\n$ ssh -i ~/.ssh/id_deploy deploy@bastion', 'private-key', 0.99);
+    assertOne('{"key":"', jsonEscaped(key), '"}', 'private-key', 0.99);
+  });
+  it('finds an encrypted PEM indented in a YAML block scalar', () => {
+    const body = Array.from({ length: 6 }, () => rand(B64, 64)).join('\n    ');
+    const key = `-----BEGIN RSA PRIVATE KEY-----\n    Proc-Type: 4,ENCRYPTED\n    DEK-Info: AES-128-CBC,${rand(HEX, 32).toUpperCase()}\n\n    ${body}\n    -----END RSA PRIVATE KEY-----`;
+    assertOne('stringData:\n  tls.key: |\n    ', key, '\n', 'private-key', 0.99);
+    assertOne(jsonEscaped('stringData:\n  tls.key: |\n    '), jsonEscaped(key), '', 'private-key', 0.99);
+  });
+  it('finds a PEM escaped twice (\\\\n: a key file written through a tool call)', () => {
+    const key = `-----BEGIN EC PRIVATE KEY-----\n${lines}\n-----END EC PRIVATE KEY-----`;
+    const once = key.replace(/\n/g, '\\n');
+    assertOne(jsonEscaped('SSH_PRIVATE_KEY="'), jsonEscaped(once), jsonEscaped('"\n'), 'private-key', 0.99);
+    assertNone(jsonEscaped('SSH_PRIVATE_KEY="-----BEGIN EC PRIVATE KEY-----\\n...\\n-----END EC PRIVATE KEY-----"'));
+  });
+  it('skips bodies of one repeated character and indented elided encrypted keys', () => {
+    const runs = Array.from({ length: 4 }, () => 'A'.repeat(64)).join('\n');
+    assertNone(`-----BEGIN OPENSSH PRIVATE KEY-----\n${runs}\n-----END OPENSSH PRIVATE KEY-----`);
+    assertNone('tls.key: |\n    -----BEGIN RSA PRIVATE KEY-----\n    Proc-Type: 4,ENCRYPTED\n    DEK-Info: AES-128-CBC,0A1B\n\n    MIIEowIBAAKCAQEA...\n    -----END RSA PRIVATE KEY-----');
+    assertNone(`-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.slice(0, 200)}your-key-here${lines.slice(200)}\n-----END OPENSSH PRIVATE KEY-----`);
   });
   it('skips elided keys, public keys and mismatched markers', () => {
     assertNone('-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----');
@@ -248,6 +315,52 @@ describe('generic high-entropy values in key-like context', () => {
     assertNone('password = getPassword()');
     assertNone(`commit ${rand(HEX, 40)} fixed it`);
     assertNone(`"private_key_id": "${rand(HEX, 40)}", "token_type": "Bearer", "secret_name": "${rand(B62, 20)}"`);
+  });
+  it('finds them in JSON-escaped text: a value before \\n, a value in \\"…\\"', () => {
+    const hex = rand(HEX, 32);
+    assertOne('{"content":"DD_API_KEY=', hex, '\\nDD_SITE=datadoghq.com\\n"}', 'generic-secret');
+    assertOne(jsonEscaped('API_KEY = "'), hex, jsonEscaped('"\nBASE_URL = "https://api.example.net"\n'), 'generic-secret');
+    assertOne(jsonEscaped('{\n  "client_secret": "'), 'GOCSPX-' + rand(B62, 28), jsonEscaped('",\n'), 'generic-secret');
+    assertOne(jsonEscaped('{"user": "admin", "password": "'), 'v-p~&Gq7Zr2#', jsonEscaped('"}'), 'generic-secret', 0.75);
+    assertNone(jsonEscaped('API_KEY = "your_api_key_here"\n'));
+    assertNone(jsonEscaped('API_KEY=${API_KEY}\nDEBUG=1\n'));
+    assertNone(jsonEscaped('{"token_type": "Bearer", "api_key_id": "' + rand(HEX, 32) + '"}'));
+  });
+  it('finds a value followed by a quote of the surrounding text (curl -H "…")', () => {
+    assertOne('curl -H "x-api-key: ', rand(HEX, 32), '" https://api.example.net/v1', 'generic-secret');
+    assertOne('curl https://api.example.net/v1/me -H "Authorization: Bearer ', rand(B62 + '-_', 36), '"', 'generic-secret');
+    assertOne("http GET :8080 'X-Auth-Token: ", rand(B62, 30), "'", 'generic-secret');
+    assertNone('curl -H "x-api-key: $API_KEY" https://api.example.net/v1');
+    assertNone('curl -H "Authorization: Bearer <token>" https://api.example.net/v1');
+    assertNone('token=get_token(user) and api_key=os.environ.get("K")');
+  });
+  it('finds quoted values that start with % or $; only ${…}, $NAME, $env:NAME and %NAME% are references', () => {
+    assertOne("SECRET_KEY = '", '%*ux8Zq9!rT2vLp#4mW&k0', "'", 'generic-secret');
+    assertOne('{"user": "reporting", "password": "', '%Ab-Dj7x!Qm2', '"}', 'generic-secret', 0.75);
+    assertOne('DB_PASSWORD="', '$Tr0ub4dor&3x', '"', 'generic-secret', 0.75);
+    for (const ref of ['${DB_PASSWORD}', '$DB_PASSWORD', '$env:DB_PASSWORD', '%DB_PASSWORD%', '$db_password2'])
+      assertNone(`password: "${ref}"\napi_key = '${ref.replace(/DB_PASSWORD|db_password2/, 'API_KEY')}'`);
+  });
+  it('finds values up to 1000 characters (an STS session token), and no longer ones', () => {
+    const session = 'IQoJb3JpZ2luX2Vj' + bytes(300).toString('base64');
+    assert.ok(session.length > 400);
+    assertOne('{"AccessKeyId": "ASIA", "SessionToken": "', session, '", "Expiration": "2024-06-01T12:00:00Z"}', 'generic-secret', 0.8);
+    assertOne('export AWS_SESSION_TOKEN=', session, '\n', 'generic-secret', 0.8);
+    assertOne(jsonEscaped('"SessionToken": "'), session, jsonEscaped('",\n'), 'generic-secret', 0.8);
+    assertNone(`export AWS_SESSION_TOKEN=${rand(B64, 1001)}\n`);
+    assertNone(`SESSION_TOKEN=${session}<`); // runs on into markup: not a whole value
+  });
+  it('finds nothing in a long run of key=value fragments, and scans it in linear time', () => {
+    assertNone('token='.repeat(5000) + 'x<');
+    assertNone(('token=token=token=' + rand(B62, 20) + '<').repeat(200));
+    assertOne('token='.repeat(5) + 'x' + ' api_key=', rand(B62, 32), '', 'generic-secret');
+  });
+  it('skips pagination cursors, not other tokens named next to them', () => {
+    const cursor = rand(B64URL, 40);
+    for (const name of ['nextPageToken', 'pageToken', 'page_token', 'NextToken', 'next_token', 'continuationToken', 'ContinuationToken', 'syncToken', 'nextSyncToken', 'X-Next-Page-Token'])
+      assertNone(`{"files": [], "${name}": "${cursor}"}`);
+    assertOne('{"nextPageToken": null, "refreshToken": "', cursor, '"}', 'generic-secret');
+    assertOne('{"access_token": "', cursor, '", "next_page": 2}', 'generic-secret');
   });
 });
 

@@ -1,6 +1,6 @@
 // Cloud-provider credentials: AWS, Google Cloud, Azure.
 import { shannonEntropy } from './entropy.js';
-import { looksLikePlaceholder } from './placeholder.js';
+import { hasPlaceholderWord, looksLikePlaceholder } from './placeholder.js';
 import { secretRule } from './rule.js';
 
 /** AWS access key id: AKIA (long-term) or ASIA (temporary) + 16 upper-case base32 characters. */
@@ -18,37 +18,44 @@ export const awsAccessKeyId = secretRule({
 
 /**
  * AWS secret access key: 40 base64 characters, only in a key-like context (the shape alone is
- * too common). The span is the value.
+ * too common). The span is the value. Quotes may be escaped (`\"`): JSON inside a JSON string.
  */
 export const awsSecretAccessKey = secretRule({
   detector: 'aws-secret-access-key',
   // Every key name says `secret`, at most 4 characters after its start (`aws_secret…`).
   near: { anchor: /secret/gi, reach: 4 },
   pattern:
-    /(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)["']?\s*(?:=|:|=>)\s*["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/dgi,
+    /(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)\\?["']?\s*(?:=|:|=>)\s*\\?["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/dgi,
   check: (v) => (looksLikePlaceholder(v) || shannonEntropy(v) < 4 ? null : 0.95),
 });
 
+const SERVICE_ACCOUNT_TYPE = /\\?"type\\?"\s*:\s*\\?"service_account\\?"/;
+
 /**
  * A Google service-account key file: the `private_key` JSON string (a PEM with escaped newlines).
- * Confidence is highest when the same text says `"type": "service_account"`.
+ * The file may itself sit in a JSON string (a tool call writing it): quotes escaped once (`\"`),
+ * newlines twice (`\\n`). Confidence is highest when the same text says `"type": "service_account"`.
  */
 export const gcpServiceAccountKey = secretRule({
   detector: 'gcp-service-account-key',
   hint: 'private_key',
   pattern:
-    /"private_key"\s*:\s*"(?<secret>-----BEGIN (?:RSA )?PRIVATE KEY-----(?:\\n|\\r|[A-Za-z0-9+/=\s]){64,12000}?-----END (?:RSA )?PRIVATE KEY-----(?:\\n)?)"/dg,
+    /\\?"private_key\\?"\s*:\s*\\?"(?<secret>-----BEGIN (?:RSA )?PRIVATE KEY-----(?:\\\\?[nr]|[A-Za-z0-9+/=\s]){64,12000}?-----END (?:RSA )?PRIVATE KEY-----(?:\\\\?n)?)\\?"/dg,
   check: (v, _m, text) => {
-    if (looksLikePlaceholder(v)) return null;
-    return /"type"\s*:\s*"service_account"/.test(text) ? 0.99 : 0.95;
+    // As for private-key: placeholder words, not runs (a DER body has runs of `A`).
+    if (hasPlaceholderWord(v) || shannonEntropy(v) < 4) return null;
+    return SERVICE_ACCOUNT_TYPE.test(text) ? 0.99 : 0.95;
   },
 });
 
-/** Azure storage AccountKey / Service Bus & Event Hubs SharedAccessKey in a connection string. */
+/**
+ * Azure storage AccountKey / Service Bus & Event Hubs SharedAccessKey in a connection string. A
+ * backslash also ends the key: the `\"` or `\n` after it in JSON-escaped text.
+ */
 export const azureConnectionStringKey = secretRule({
   detector: 'azure-connection-string-key',
   hint: ['AccountKey=', 'SharedAccessKey='],
-  pattern: /(?<![A-Za-z])(?:AccountKey|SharedAccessKey)=(?<secret>[A-Za-z0-9+/]{40,100}={0,2})(?=$|[;"'\s])/dg,
+  pattern: /(?<![A-Za-z])(?:AccountKey|SharedAccessKey)=(?<secret>[A-Za-z0-9+/]{40,100}={0,2})(?=$|[;"'\s\\])/dg,
   check: (v) => (looksLikePlaceholder(v) || shannonEntropy(v) < 4 ? null : 0.97),
 });
 

@@ -14,6 +14,15 @@ const PLACEHOLDER_PASSWORDS = new Set([
   'true', 'false', 'empty', 'redacted', 'hidden', 'masked', 'pw',
 ]);
 
+/**
+ * Keys published in vendors' documentation, shown whole in tutorials and READMEs (AWS's own
+ * examples end in `EXAMPLE`/`EXAMPLEKEY` and are caught by the word above).
+ */
+const DOCUMENTATION_KEYS = new Set([
+  'sk_test_4eC39HqLyjWDarjtT1zdp7dc', // Stripe API reference
+  'sk_test_BQokikJOvBiI2HlWgH4olfQ2', // Stripe docs, earlier years
+]);
+
 /** A run of 6+ identical characters, or 6+ consecutive ascending/descending characters. */
 function hasTrivialRun(s: string): boolean {
   let same = 1;
@@ -36,6 +45,11 @@ export function hasPlaceholderWord(value: string): boolean {
 
 export function looksLikePlaceholder(value: string): boolean {
   return PLACEHOLDER_WORDS.test(value) || hasTrivialRun(value);
+}
+
+/** One of the well-known documentation keys, compared whole (prefix included). */
+export function isDocumentationKey(value: string): boolean {
+  return DOCUMENTATION_KEYS.has(value);
 }
 
 export function isPlaceholderPassword(value: string): boolean {

@@ -2,7 +2,7 @@
 // the group `body` is the random part, judged for placeholders and entropy.
 import { hasCrc32Suffix } from './checksum.js';
 import { shannonEntropy } from './entropy.js';
-import { looksLikePlaceholder } from './placeholder.js';
+import { isDocumentationKey, looksLikePlaceholder } from './placeholder.js';
 import { secretRule } from './rule.js';
 
 /** The random part must not be a placeholder and must look random enough for its length. */
@@ -54,13 +54,16 @@ export const slackWebhook = secretRule({
   check: (_v, m) => (random(m.groups?.body, 3.5) ? 0.98 : null),
 });
 
-/** Stripe secret and restricted keys; test-mode keys reach only test data, hence lower confidence. */
+/**
+ * Stripe secret and restricted keys; test-mode keys reach only test data, hence lower confidence.
+ * The key of Stripe's own API reference is not a secret.
+ */
 export const stripeKey = secretRule({
   detector: 'stripe-key',
   hint: ['sk_', 'rk_'],
   pattern: /(?<![A-Za-z0-9_])[sr]k_(?<mode>live|test)_(?<body>[A-Za-z0-9]{20,247})(?![A-Za-z0-9_])/g,
-  check: (_v, m) => {
-    if (!random(m.groups?.body, 3.5)) return null;
+  check: (v, m) => {
+    if (!random(m.groups?.body, 3.5) || isDocumentationKey(v)) return null;
     return m.groups?.mode === 'live' ? 0.98 : 0.6;
   },
 });
