@@ -138,7 +138,9 @@ async function post(hub: McpHub, endpoint: CompiledMcpEndpoint, exchange: Exchan
     return legacyMessage(hub, endpoint, exchange, message, sessionId, versionHeader, sseAllowed, req, res, logger);
   }
   if (modern) return modernMessage(hub, endpoint, exchange, message, meta, versionHeader, sseAllowed, req, res, logger);
-  return answer(exchange, res, 400, errorResponse(idOf(message), -32000, 'Bad Request: no valid session id. Send initialize first, or speak protocol revision 2026-07-28.'));
+  const error = new GatehouseError('mcp_protocol_error', 'Bad Request: no valid session id. Send initialize first, or speak protocol revision 2026-07-28.');
+  exchange.error = error;
+  return answer(exchange, res, 400, errorResponse(idOf(message), -32000, error.message, { code: error.code, fault: error.fault, requestId: exchange.id }));
 }
 
 function idOf(message: JsonRpcMessage): JsonRpcRequest['id'] | null {
@@ -207,7 +209,12 @@ async function openSession(hub: McpHub, endpoint: CompiledMcpEndpoint, exchange:
   return hub.local(sessionId, state);
 }
 
-const SESSION_GONE = (id: JsonRpcRequest['id'] | null) => errorResponse(id, -32001, 'Session not found: it expired or was ended. Initialize a new session.');
+/** 404 for an unknown, expired, ended or someone else's session: the agent initializes again. */
+function sessionGone(exchange: Exchange, id: JsonRpcRequest['id'] | null): JsonRpcResponse {
+  const error = new GatehouseError('mcp_session_not_found', 'Session not found: it expired or was ended. Initialize a new session.');
+  exchange.error = error;
+  return errorResponse(id, -32001, error.message, { code: error.code, fault: error.fault, requestId: exchange.id });
+}
 
 async function legacyMessage(
   hub: McpHub,
@@ -222,7 +229,7 @@ async function legacyMessage(
   logger: Logger,
 ): Promise<void> {
   const local = await openSession(hub, endpoint, exchange, sessionId);
-  if (local === undefined) return answer(exchange, res, 404, SESSION_GONE(idOf(message)));
+  if (local === undefined) return answer(exchange, res, 404, sessionGone(exchange, idOf(message)));
   if (versionHeader !== undefined && !(LEGACY_VERSIONS as readonly string[]).includes(versionHeader)) {
     return answer(exchange, res, 400, errorResponse(idOf(message), ERR.invalidRequest, `Unsupported MCP-Protocol-Version "${versionHeader}".`));
   }
@@ -313,7 +320,7 @@ async function openStream(hub: McpHub, endpoint: CompiledMcpEndpoint, exchange: 
     throw new GatehouseError('method_not_allowed', 'GET needs an Mcp-Session-Id (session era); 2026-07-28 agents use subscriptions/listen.');
   }
   const local = await openSession(hub, endpoint, exchange, sessionId);
-  if (local === undefined) return answer(exchange, res, 404, SESSION_GONE(null));
+  if (local === undefined) return answer(exchange, res, 404, sessionGone(exchange, null));
   exchange.status = 200;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
   res.flushHeaders();
@@ -338,7 +345,7 @@ async function deleteSession(hub: McpHub, endpoint: CompiledMcpEndpoint, exchang
   await runPhases(endpoint.chain, ['identify'], exchange, logger);
   const sessionId = header(req, SESSION_HEADER);
   const local = sessionId === undefined ? undefined : await openSession(hub, endpoint, exchange, sessionId);
-  if (local === undefined) return answer(exchange, res, 404, SESSION_GONE(null));
+  if (local === undefined) return answer(exchange, res, 404, sessionGone(exchange, null));
   await hub.endSession(sessionId!);
   exchange.status = 200;
   res.writeHead(200, { 'content-length': '0' });
