@@ -4,8 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { META, MODERN_VERSION } from '../../src/mcp/jsonrpc.js';
-import { startEverythingServer, type EverythingServer } from '../fixtures/mcp/everything-server.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startEverythingGateway, type EverythingGateway } from '../support/everything-gateway.js';
 
 const ENVELOPE = { [META.protocolVersion]: MODERN_VERSION, [META.clientCapabilities]: {}, [META.clientInfo]: { name: 'front-test', version: '1' } };
 
@@ -15,27 +14,13 @@ interface Answer {
 }
 
 describe('MCP front, stateless era (2026-07-28)', () => {
-  let fixture: EverythingServer;
-  let gw: TestGateway;
+  let everything: EverythingGateway;
   let url: string;
   before(async () => {
-    fixture = await startEverythingServer();
-    gw = await startTestGateway(`
-providers: {}
-mcp:
-  pins: { store: { type: sqlite, path: ':memory:' } }
-  servers:
-    everything: { url: "${fixture.url}" }
-  endpoints:
-    everything:
-      servers: [everything]
-`);
-    url = `${gw.url}/mcp/everything`;
+    everything = await startEverythingGateway();
+    url = `${everything.gateway.url}/mcp/everything`;
   });
-  after(async () => {
-    await gw.stop();
-    await fixture.close();
-  });
+  after(() => everything.stop());
 
   /** One POST; headers default to the ones the body implies (the caller overrides or removes them). */
   async function post(id: number, method: string, params: Record<string, unknown>, headers: Record<string, string | undefined> = {}): Promise<Answer> {

@@ -4,9 +4,8 @@
 // which fail directly against the fixture too (docs/mcp-conformance.md).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startEverythingServer, type EverythingServer } from '../fixtures/mcp/everything-server.js';
 import { SUITE_0_2, runSuite, suite02Missing, type SuiteRun } from '../support/conformance.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startEverythingGateway, type EverythingGateway } from '../support/everything-gateway.js';
 
 function failing(run: SuiteRun): string[] {
   return [...run.checks].filter(([, checks]) => checks.some((c) => c.status === 'FAILURE')).map(([scenario]) => scenario).sort();
@@ -18,28 +17,14 @@ if (missing !== undefined && process.env.CI === undefined) console.log(`# skippe
 const options = { skip: missing !== undefined && process.env.CI === undefined ? missing : false };
 
 describe('conformance 0.2 through the gateway', options, () => {
-  let fixture: EverythingServer;
-  let gw: TestGateway;
+  let everything: EverythingGateway | undefined;
   let url: string;
   before(async () => {
     if (missing !== undefined) throw new Error(missing);
-    fixture = await startEverythingServer();
-    gw = await startTestGateway(`
-providers: {}
-mcp:
-  pins: { store: { type: sqlite, path: ':memory:' } }
-  servers:
-    everything: { url: "${fixture.url}" }
-  endpoints:
-    everything:
-      servers: [everything]
-`);
-    url = `http://localhost:${new URL(gw.url).port}/mcp/everything`;
+    everything = await startEverythingGateway();
+    url = everything.url;
   });
-  after(async () => {
-    await gw?.stop();
-    await fixture?.close();
-  });
+  after(() => everything?.stop());
 
   test('--requirements 2026-07-28: every scored scenario passes (exit 0); only tasks-* extension scenarios fail', { timeout: 60_000 }, async () => {
     const run = await runSuite(url, ['--requirements', '2026-07-28'], SUITE_0_2);
