@@ -51,7 +51,9 @@ export class SessionSealer {
   open(id: string, idleMs: number, now = Date.now()): SessionState | undefined {
     if (!id.startsWith('g1.') || id.length > 16_384) return undefined;
     const raw = Buffer.from(id.slice(3), 'base64url');
-    if (raw.length < 29) return undefined;
+    // One spelling per session: base64url's last character has bits the decoder ignores, so a
+    // variant would decrypt too (and be tracked as another session).
+    if (raw.length < 29 || raw.toString('base64url') !== id.slice(3)) return undefined;
     let state: SessionState & { v?: number };
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.#key, raw.subarray(0, 12));

@@ -27,7 +27,8 @@ describe('SessionSealer', () => {
   it('the id cannot be altered: any changed character is refused', () => {
     const sealer = new SessionSealer(SECRET);
     const id = sealer.seal(state);
-    for (const at of [3, 10, id.length - 1]) {
+    // Every position, the last one included (its unused bits must not make a second spelling).
+    for (let at = 3; at < id.length; at++) {
       const c = id[at] === 'A' ? 'B' : 'A';
       assert.equal(sealer.open(id.slice(0, at) + c + id.slice(at + 1), 60_000), undefined, `changed at ${at}`);
     }
