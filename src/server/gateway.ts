@@ -163,7 +163,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const url = `http://${hostForUrl(first.server.host)}:${(data.address() as AddressInfo).port}`;
   const adminUrl = `http://${hostForUrl(first.server.admin.host)}:${(admin.address() as AddressInfo).port}`;
   const tlsUrl = tls === undefined || tlsConfig === undefined ? undefined : `https://${hostForUrl(tlsConfig.host)}:${(tls.address() as AddressInfo).port}`;
-  logger.info({ url, adminUrl, tlsUrl, config: configPath, configVersion: current.version, models: first.models.map((m) => m.name) }, 'gatehouse listening');
 
   let reloading: Promise<ReloadResult> | undefined;
   async function doReload(): Promise<ReloadResult> {
@@ -235,6 +234,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
     watcher.on('error', (err) => logger.warn({ err: err.message }, 'config watcher failed; reload with SIGHUP'));
   }
+  // Announced only once the watcher is in place: a change made right after this line is seen.
+  logger.info({ url, adminUrl, tlsUrl, config: configPath, configVersion: current.version, models: first.models.map((m) => m.name) }, 'gatehouse listening');
 
   let stopping: Promise<void> | undefined;
   async function shutdown(): Promise<void> {
