@@ -4,6 +4,7 @@ import { clientProviderKey } from './provider-key.js';
 import type { Exchange } from '../pipeline/exchange.js';
 import type { CompiledRoute } from '../config/runtime.js';
 import type { UpstreamRequest, UpstreamResponse } from '../llm/providers/types.js';
+import { AttemptAbort } from './attempt-abort.js';
 
 /** Largest upstream error body read to classify it (the rest is discarded). */
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -31,10 +32,9 @@ export async function sendAttempt(exchange: Exchange, route: CompiledRoute, inpu
   if (provider.unavailableReason !== undefined && providerKey === undefined) {
     throw new GatehouseError('provider_not_configured', `Model "${exchange.requestedModel}" cannot be served: ${provider.unavailableReason}.`);
   }
-  // One controller per attempt, aborted by the request's cancellation and by our timeouts.
-  const control = new AbortController();
+  // One abort per attempt, triggered by the request's cancellation and by our timeouts.
+  const control = new AttemptAbort();
   const release = exchange.onCancel(() => control.abort(exchange.cancelled));
-  const signal = control.signal;
   const attempt = { provider: provider.name, model: input.model, startedMs: exchange.elapsedMs(), durationMs: 0 } as Exchange['attempts'][number];
   exchange.attempts.push(attempt);
   const started = performance.now();
@@ -44,17 +44,7 @@ export async function sendAttempt(exchange: Exchange, route: CompiledRoute, inpu
   );
   let response: UpstreamResponse;
   try {
-    response = await provider.send({
-      operation: input.operation,
-      model: input.model,
-      body: input.body,
-      parsed: input.parsed,
-      stream: exchange.stream,
-      clientHeaders: exchange.headers,
-      requestId: exchange.id,
-      providerKey,
-      signal,
-    });
+    response = await provider.send(new AttemptRequest(input, exchange, providerKey, control));
   } catch (err) {
     release();
     const error = asUpstreamError(err, provider.name);
@@ -87,6 +77,39 @@ export async function sendAttempt(exchange: Exchange, route: CompiledRoute, inpu
   throw error;
 }
 
+/** What a provider gets for one attempt; a class, so that the lazy `signal` costs no per-request accessor. */
+class AttemptRequest implements UpstreamRequest {
+  readonly operation: UpstreamRequest['operation'];
+  readonly model: string;
+  readonly body: Buffer;
+  readonly parsed: Record<string, unknown>;
+  readonly stream: boolean;
+  readonly clientHeaders: UpstreamRequest['clientHeaders'];
+  readonly requestId: string;
+  readonly providerKey: string | undefined;
+  readonly #control: AttemptAbort;
+
+  constructor(input: AttemptInput, exchange: Exchange, providerKey: string | undefined, control: AttemptAbort) {
+    this.operation = input.operation;
+    this.model = input.model;
+    this.body = input.body;
+    this.parsed = input.parsed;
+    this.stream = exchange.stream;
+    this.clientHeaders = exchange.headers;
+    this.requestId = exchange.id;
+    this.providerKey = providerKey;
+    this.#control = control;
+  }
+
+  get signal(): AbortSignal {
+    return this.#control.signal;
+  }
+
+  onAbort(listener: (reason: unknown) => void): () => void {
+    return this.#control.onAbort(listener);
+  }
+}
+
 function asUpstreamError(err: unknown, provider: string): GatehouseError {
   if (err instanceof GatehouseError) return err;
   const message = err instanceof Error ? err.message : String(err);
@@ -96,77 +119,160 @@ function asUpstreamError(err: unknown, provider: string): GatehouseError {
 /**
  * Wraps the body so that silence longer than the route's stream idle timeout aborts the attempt,
  * and so that time spent waiting on the provider counts as upstream time, not gateway overhead.
- * A plain iterator with one timer per body (re-armed per read), not an async generator with a
- * timer per chunk: this runs for every chunk of every response.
+ * One timer per body (re-armed per read or chunk) and no closure per read: this runs for every
+ * chunk of every response.
  */
 function withIdleTimeout(
   response: UpstreamResponse,
   exchange: Exchange,
   route: CompiledRoute,
-  control: AbortController,
+  control: AttemptAbort,
   release: () => void,
   attempt: Exchange['attempts'][number],
 ): UpstreamResponse {
-  const provider = route.provider.name;
-  const idleMs = route.streamIdleTimeoutMs;
-  const source = response.body[Symbol.asyncIterator]();
-  let timedOut: GatehouseError | undefined;
-  let waiting = false;
-  let started = 0;
-  let finished = false;
-  // Only silence while we wait on the provider counts; a slow client is not the provider's fault.
-  const timer = setTimeout(function onIdle() {
-    if (!waiting) return void timer.refresh();
-    timedOut = new GatehouseError('upstream_timeout', `Provider "${provider}" sent nothing for ${idleMs} ms.`);
-    control.abort(timedOut);
-    response.dispose();
-  }, idleMs);
-  timer.unref();
-  const finish = (): void => {
-    if (finished) return;
-    finished = true;
-    clearTimeout(timer);
-    release();
-  };
-  const waited = (): void => {
-    waiting = false;
-    const ms = performance.now() - started;
-    exchange.upstreamMs += ms;
-    attempt.durationMs += ms;
-  };
-  const iterator: AsyncIterableIterator<Uint8Array> = {
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-    next() {
-      if (finished) return Promise.resolve({ done: true, value: undefined });
-      waiting = true;
-      started = performance.now();
-      timer.refresh();
-      return source.next().then(
-        (result) => {
-          waited();
-          if (result.done === true) {
-            finish();
-            // A disposed stream can end quietly; if it was our timeout, say so.
-            if (timedOut !== undefined) throw timedOut;
-          }
-          return result;
-        },
-        (err: unknown) => {
-          waited();
-          finish();
-          throw control.signal.aborted ? asUpstreamError(control.signal.reason, provider) : asUpstreamError(err, provider);
-        },
-      );
-    },
-    async return() {
-      finish();
-      await source.return?.();
-      return { done: true, value: undefined };
-    },
-  };
-  return { status: response.status, headers: response.headers, body: iterator, dispose: () => response.dispose() };
+  return new GuardedBody(response, exchange, route, control, release, attempt);
+}
+
+function onIdle(body: GuardedBody): void {
+  body.idle();
+}
+
+/** The guarded response and its body in one object (one allocation per attempt, not four). */
+class GuardedBody implements UpstreamResponse, AsyncIterableIterator<Uint8Array> {
+  readonly status: number;
+  readonly headers: UpstreamResponse['headers'];
+  readonly body: AsyncIterableIterator<Uint8Array> = this;
+  readonly #response: UpstreamResponse;
+  readonly #source: AsyncIterator<Uint8Array>;
+  readonly #exchange: Exchange;
+  readonly #attempt: Exchange['attempts'][number];
+  readonly #control: AttemptAbort;
+  readonly #release: () => void;
+  readonly #provider: string;
+  readonly #idleMs: number;
+  readonly #timer: NodeJS.Timeout;
+  #timedOut: GatehouseError | undefined;
+  #waiting = false;
+  #started = 0;
+  #finished = false;
+
+  constructor(response: UpstreamResponse, exchange: Exchange, route: CompiledRoute, control: AttemptAbort, release: () => void, attempt: Exchange['attempts'][number]) {
+    this.status = response.status;
+    this.headers = response.headers;
+    this.#response = response;
+    this.#source = response.body[Symbol.asyncIterator]();
+    this.#exchange = exchange;
+    this.#attempt = attempt;
+    this.#control = control;
+    this.#release = release;
+    this.#provider = route.provider.name;
+    this.#idleMs = route.streamIdleTimeoutMs;
+    this.#timer = setTimeout(onIdle, this.#idleMs, this);
+    this.#timer.unref();
+  }
+
+  /** The idle timer fired. Only silence while we wait on the provider counts: a slow client is not the provider's fault. */
+  idle(): void {
+    if (!this.#waiting) return void this.#timer.refresh();
+    this.#timedOut = new GatehouseError('upstream_timeout', `Provider "${this.#provider}" sent nothing for ${this.#idleMs} ms.`);
+    this.#control.abort(this.#timedOut);
+    this.#response.dispose();
+  }
+
+  #wait(): void {
+    this.#waiting = true;
+    this.#started = performance.now();
+    this.#timer.refresh();
+  }
+
+  #waited(): void {
+    this.#waiting = false;
+    const ms = performance.now() - this.#started;
+    this.#exchange.upstreamMs += ms;
+    this.#attempt.durationMs += ms;
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    clearTimeout(this.#timer);
+    this.#release();
+  }
+
+  #failure(err: unknown): GatehouseError {
+    return this.#control.aborted ? asUpstreamError(this.#control.reason, this.#provider) : asUpstreamError(err, this.#provider);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.#finished) return Promise.resolve({ done: true, value: undefined });
+    this.#wait();
+    return this.#source.next().then(
+      (result) => {
+        this.#waited();
+        if (result.done === true) {
+          this.#finish();
+          // A disposed stream can end quietly; if it was our timeout, say so.
+          if (this.#timedOut !== undefined) throw this.#timedOut;
+        }
+        return result;
+      },
+      (err: unknown) => {
+        this.#waited();
+        this.#finish();
+        throw this.#failure(err);
+      },
+    );
+  }
+
+  async return(): Promise<IteratorResult<Uint8Array>> {
+    this.#finish();
+    await this.#source.return?.();
+    return { done: true, value: undefined };
+  }
+
+  dispose(): void {
+    this.#response.dispose();
+  }
+
+  /** The whole body: through the source's collect (the timer re-armed by each chunk), else by reading it. */
+  async collect(limit: number): Promise<Buffer | undefined> {
+    if (this.#finished) return Buffer.alloc(0);
+    if (this.#response.collect === undefined) return this.#collectByReading(limit);
+    this.#wait();
+    let body: Buffer | undefined;
+    try {
+      body = await this.#response.collect!(limit, () => this.#timer.refresh());
+    } catch (err) {
+      throw this.#failure(err);
+    } finally {
+      this.#waited();
+      this.#finish();
+    }
+    if (this.#timedOut !== undefined) throw this.#timedOut;
+    return body;
+  }
+
+  async #collectByReading(limit: number): Promise<Buffer | undefined> {
+    const body = await readUpTo(this, limit);
+    if (body === undefined) this.#response.dispose();
+    return body;
+  }
+}
+
+/** A body read to its end, or undefined as soon as it passes `limit` bytes (reading stops there). */
+async function readUpTo(body: AsyncIterable<Uint8Array>, limit: number): Promise<Buffer | undefined> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
 }
 
 /** Reads a body up to `limit` bytes, then disposes of the rest. */
@@ -187,18 +293,14 @@ export async function readLimited(response: UpstreamResponse, limit: number): Pr
 
 /** Reads a whole body; a body larger than `limit` is an invalid response, not something to buffer. */
 export async function readAll(response: UpstreamResponse, limit: number, provider: string): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  let body: Buffer | undefined;
   try {
-    for await (const chunk of response.body) {
-      size += chunk.length;
-      if (size > limit) throw new GatehouseError('upstream_invalid_response', `Provider "${provider}" sent a response larger than ${limit} bytes.`);
-      chunks.push(chunk);
-    }
+    body = response.collect !== undefined ? await response.collect(limit) : await readUpTo(response.body, limit);
   } finally {
     response.dispose();
   }
-  return Buffer.concat(chunks, size);
+  if (body === undefined) throw new GatehouseError('upstream_invalid_response', `Provider "${provider}" sent a response larger than ${limit} bytes.`);
+  return body;
 }
 
 /**

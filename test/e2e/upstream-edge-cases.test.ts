@@ -23,6 +23,12 @@ const behaviours: Record<string, Behaviour> = {
     res.write('data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\n');
     res.end('data: null\n\n');
   },
+  // Braces at both ends, and still not JSON: no cheap shape check may let it through.
+  'stream-braced-garbage': (res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\n');
+    res.end('data: {"id":"x","choices":[{"index":0,"delta":{"content":"a"}}]}}\n\ndata: [DONE]\n\n');
+  },
   // The last events end with a single newline and then EOF, as some servers send them.
   'no-trailing-blank': (res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -57,6 +63,7 @@ before(async () => {
   - { name: "stall-error", provider: edge, streamIdleTimeoutMs: 150 }
   - { name: "stream-stall", provider: edge, streamIdleTimeoutMs: 150 }
   - { name: "*null*", provider: edge }
+  - { name: "stream-braced-garbage", provider: edge }
   - { name: "no-trailing-blank", provider: edge, price: { input: 1000, output: 1000 } }
   - { name: "html-404", provider: edge }
   - { name: slow, provider: slow, price: { input: 1, output: 1 } }`,
@@ -71,6 +78,12 @@ after(async () => {
 });
 
 const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: 'user', content: 'hi' }];
+
+test('a stream chunk that is not JSON, braces and all, ends the stream with upstream_invalid_response', async () => {
+  const stream = await client.chat.completions.create({ model: 'stream-braced-garbage', messages, stream: true });
+  const text = await expectStreamError(stream, 'upstream_invalid_response');
+  assert.equal(text, 'hi');
+});
 
 test('an error whose body stalls is still answered once the idle timeout passes', async () => {
   await assert.rejects(client.chat.completions.create({ model: 'stall-error', messages }), (err: unknown) => {

@@ -23,8 +23,16 @@ export interface UpstreamRequest {
   readonly requestId: string;
   /** The caller's own provider key, on routes that allow bring-your-own-key; replaces the configured key. */
   readonly providerKey?: string | undefined;
-  /** Aborted when the client goes away, the attempt times out, or the gateway shuts down. */
+  /**
+   * Aborted when the client goes away, the attempt times out, or the gateway shuts down. An
+   * attempt creates it only when a provider reads it: HTTP providers use `onAbort`, which is cheaper.
+   */
   readonly signal: AbortSignal;
+  /**
+   * The same abort as `signal` without an AbortSignal: calls `listener` with the reason (at once
+   * if already aborted) and returns an unsubscribe. Absent on requests built outside an attempt.
+   */
+  readonly onAbort?: ((listener: (reason: unknown) => void) => () => void) | undefined;
 }
 
 /** A provider's answer: status and headers, and the body as a byte stream (JSON or SSE). */
@@ -32,6 +40,12 @@ export interface UpstreamResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: AsyncIterable<Uint8Array>;
+  /**
+   * Optional, instead of iterating `body` (never both): the whole body in one promise, or undefined
+   * once it passes `limit` bytes (the transfer is then stopped). `onChunk` is called as each chunk
+   * arrives. routing/'s readAll uses it when present.
+   */
+  collect?(limit: number, onChunk?: () => void): Promise<Buffer | undefined>;
   /** Stops reading the body and frees the connection. Safe to call more than once. */
   dispose(): void;
 }
