@@ -14,23 +14,35 @@ export interface SseEvent {
 
 const BOUNDARY = /\r\n\r\n|\n\n|\r\r/;
 
+const STREAM = { stream: true } as const;
+
 export class SseSplitter {
   #buffer = '';
+  /** Whether a \r ever arrived: until one does (most servers never send one), events end at \n\n. */
+  #sawCr = false;
   readonly #decoder = new TextDecoder();
 
   /** Feeds bytes; returns every event completed by them. */
   push(chunk: Uint8Array): SseEvent[] {
-    return this.pushText(this.#decoder.decode(chunk, { stream: true }));
+    return this.pushText(this.#decoder.decode(chunk, STREAM));
   }
 
   /** Feeds text already decoded; returns every event completed by it. */
   pushText(text: string): SseEvent[] {
     this.#buffer += text;
+    if (!this.#sawCr && text.includes('\r')) this.#sawCr = true;
     const events: SseEvent[] = [];
     for (;;) {
-      const match = BOUNDARY.exec(this.#buffer);
-      if (match === null) break;
-      const end = match.index + match[0].length;
+      let end: number;
+      if (this.#sawCr) {
+        const match = BOUNDARY.exec(this.#buffer);
+        if (match === null) break;
+        end = match.index + match[0].length;
+      } else {
+        const at = this.#buffer.indexOf('\n\n');
+        if (at === -1) break;
+        end = at + 2;
+      }
       events.push(parseEvent(this.#buffer.slice(0, end)));
       this.#buffer = this.#buffer.slice(end);
     }
@@ -57,6 +69,10 @@ export class SseSplitter {
 }
 
 function parseEvent(raw: string): SseEvent {
+  // Most events are one `data:` line and a blank line: read without splitting.
+  if (raw.startsWith('data:') && raw.indexOf('\n') === raw.length - 2 && raw.indexOf('\r') === -1) {
+    return { raw, event: undefined, data: raw.slice(raw.charCodeAt(5) === 32 ? 6 : 5, -2) };
+  }
   let event: string | undefined;
   let data: string | undefined;
   for (const line of raw.split(/\r\n|\n|\r/)) {

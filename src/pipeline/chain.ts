@@ -13,6 +13,9 @@ interface ChainEntry {
 export interface CompiledChain {
   readonly policies: readonly PolicyInstance[];
   readonly byPhase: Readonly<Record<HookPhase, readonly ChainEntry[]>>;
+  /** Whether any policy hooks a request phase / a response phase: a chain without skips them, with no await. */
+  readonly requestHooks: boolean;
+  readonly responseHooks: boolean;
 }
 
 export function compileChain(policies: readonly PolicyInstance[]): CompiledChain {
@@ -24,7 +27,8 @@ export function compileChain(policies: readonly PolicyInstance[]): CompiledChain
       if (hook !== undefined) byPhase[phase].push({ policy, hook });
     }
   }
-  return { policies, byPhase };
+  const hooked = (phases: readonly HookPhase[]): boolean => phases.some((phase) => byPhase[phase].length > 0);
+  return { policies, byPhase, requestHooks: hooked(REQUEST_PHASES), responseHooks: hooked(RESPONSE_PHASES) };
 }
 
 /**

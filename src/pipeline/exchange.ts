@@ -96,7 +96,7 @@ export class Exchange {
   /** The raw request body and its parse. `body` is mutated in place when a policy rewrites text. */
   rawBody: Buffer | undefined;
   body: Record<string, unknown> | undefined;
-  /** Where the raw body keeps its top-level model value, for splicing in a renamed model. */
+  /** Where the raw body keeps its top-level model value, for splicing in a renamed model (found on first need). */
   bodyScan: JsonScan | undefined;
   /** Set when anything changed `body`, so the forwarder re-serialises it instead of passing bytes. */
   bodyChanged = false;

@@ -24,7 +24,9 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number)
     };
     const onEnd = (): void => {
       cleanup();
-      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      // Always a copy: a chunk is a slice of the socket's 64 KB read buffer, and the body lives as
+      // long as the request, so keeping the slice would keep the whole read buffer alive with it.
+      resolve(Buffer.concat(chunks, size));
     };
     const onError = (err: Error): void => {
       cleanup();

@@ -43,11 +43,10 @@ interface RouteEntry {
 
 const withBody =
   (handler: (exchange: Exchange, raw: Buffer, res: ServerResponse, logger: Logger) => Promise<void>): Handler =>
-  async (exchange, req, res, logger) => {
+  (exchange, req, res, logger) => {
     // The body is parsed as JSON whatever its Content-Type: `curl -d` sends form encoding by default.
     const { maxBodyBytes, requestTimeoutMs } = exchange.runtime.config.server;
-    const raw = await readBody(req, maxBodyBytes, requestTimeoutMs);
-    await handler(exchange, raw, res, logger);
+    return readBody(req, maxBodyBytes, requestTimeoutMs).then((raw) => handler(exchange, raw, res, logger));
   };
 
 const ROUTES: ReadonlyMap<string, RouteEntry> = new Map<string, RouteEntry>([

@@ -31,19 +31,29 @@ export function fieldSlot(
   onChange: () => void,
   encoding: TextEncoding = 'text',
 ): TextSlot {
-  const h = holder as Record<string | number, unknown>;
-  return {
-    kind,
-    index,
-    encoding,
-    get text() {
-      return h[key] as string;
-    },
-    set(text: string) {
-      h[key] = text;
-      onChange();
-    },
-  };
+  return new FieldSlot(kind, index, holder as Record<string | number, unknown>, key, onChange, encoding);
+}
+
+// A class rather than an object literal with a getter: a literal with an accessor is built in
+// dictionary mode, slow to create and to read, and every request builds a few of these.
+class FieldSlot implements TextSlot {
+  constructor(
+    readonly kind: SlotKind,
+    readonly index: number,
+    private readonly holder: Record<string | number, unknown>,
+    private readonly key: string | number,
+    private readonly onChange: () => void,
+    readonly encoding: TextEncoding,
+  ) {}
+
+  get text(): string {
+    return this.holder[this.key] as string;
+  }
+
+  set(text: string): void {
+    this.holder[this.key] = text;
+    this.onChange();
+  }
 }
 
 /** A slot for every string inside `value` (objects and arrays, recursively), e.g. a tool call's input. */

@@ -24,8 +24,8 @@ export function overheadHeader(exchange: Exchange): string {
   return exchange.overheadMs().toFixed(3);
 }
 
-/** The inspect-out and account phases of the route's chain; nothing to do when it has none. */
-export async function runResponsePhases(exchange: Exchange, logger: Logger): Promise<void> {
+/** The inspect-out and account phases of the route's chain; nothing to do (and no promise) when it has none. */
+export function runResponsePhases(exchange: Exchange, logger: Logger): Promise<void> | undefined {
   const chain = exchange.route!.chain;
-  if (chain.byPhase.inspectOut.length > 0 || chain.byPhase.account.length > 0) await runPhases(chain, RESPONSE_PHASES, exchange, logger);
+  return chain.responseHooks ? runPhases(chain, RESPONSE_PHASES, exchange, logger) : undefined;
 }

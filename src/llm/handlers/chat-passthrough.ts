@@ -88,7 +88,12 @@ function relayChunk(event: SseEvent, observer: ChatStreamObserver, clientWantsUs
   if (chunk === undefined) return false;
   observer.observe({ data: chunk });
   if (clientWantsUsage || chunk.error !== undefined || !('usage' in chunk)) return event.raw;
-  if (chunk.usage === null) return withoutNullUsage(event.raw, chunk);
+  if (chunk.usage === null) {
+    const raw = withoutNullUsage(event.raw);
+    if (raw !== undefined) return raw;
+    delete chunk.usage;
+    return sseData(JSON.stringify(chunk));
+  }
   if (usageFromOpenAI(chunk.usage) === undefined) return event.raw;
   // The usage chunk we asked for: drop it, or strip usage from a chunk that also has choices.
   const choices = chunk.choices;
@@ -101,10 +106,10 @@ function relayChunk(event: SseEvent, observer: ChatStreamObserver, clientWantsUs
  * Providers asked for streamed usage put `"usage":null` on every chunk; a client that did not ask
  * must not see it. Inside JSON an unescaped `"usage":null` can only be structure, never string
  * content, so cutting it out of the raw text is safe and avoids re-serialising every chunk.
+ * Undefined when it is written some other way (the caller then re-serialises).
  */
-function withoutNullUsage(raw: string, chunk: Record<string, unknown>): string {
+function withoutNullUsage(raw: string): string | undefined {
   if (raw.includes(',"usage":null')) return raw.replace(',"usage":null', '');
   if (raw.includes('"usage":null,')) return raw.replace('"usage":null,', '');
-  delete chunk.usage;
-  return sseData(JSON.stringify(chunk));
+  return undefined;
 }

@@ -30,7 +30,8 @@ type Handler = (exchange: Exchange, raw: Buffer, res: ServerResponse, logger: Lo
  */
 export function generationHandler(surface: ClientSurface): Handler {
   return async (exchange, raw, res, logger) => {
-    await prepareExchange(exchange, raw, surface.schema, surface.textView, logger);
+    const phases = prepareExchange(exchange, raw, surface.schema, surface.textView, logger);
+    if (phases !== undefined) await phases;
     const route = exchange.route!;
     const provider = route.provider;
     const upstreamModel = route.upstreamModel(exchange.requestedModel!);

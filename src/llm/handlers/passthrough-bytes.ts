@@ -1,5 +1,5 @@
 import type { Exchange } from '../../pipeline/exchange.js';
-import { withModel } from '../formats/json-scan.js';
+import { scanJson, withModel } from '../formats/json-scan.js';
 
 /**
  * The bytes to send a provider that speaks the client's format: the client's own bytes when
@@ -9,5 +9,7 @@ import { withModel } from '../formats/json-scan.js';
 export function passthroughBytes(exchange: Exchange, raw: Buffer, upstreamModel: string, outBody: Record<string, unknown>): Buffer {
   if (exchange.bodyChanged) return Buffer.from(JSON.stringify(outBody));
   if (upstreamModel === exchange.requestedModel) return raw;
-  return withModel(raw, exchange.bodyScan!, upstreamModel) ?? Buffer.from(JSON.stringify(outBody));
+  // The scan that locates the model runs only for a route that renames it.
+  const scan = (exchange.bodyScan ??= scanJson(raw, Number.POSITIVE_INFINITY));
+  return (scan !== undefined ? withModel(raw, scan, upstreamModel) : undefined) ?? Buffer.from(JSON.stringify(outBody));
 }
