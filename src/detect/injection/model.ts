@@ -1,8 +1,8 @@
 /**
- * A trained linear model over hashed features: the committed weights file, decoded once into a
- * dense Float32Array (1 MiB) so that scoring is a walk over the text's hashes.
+ * A trained linear model over hashed features: the committed weights file, decoded once into
+ * packed weights (~160 KB) so that scoring is a walk over the text's hashes.
  */
-import { FEATURE_BITS, FEATURE_DIM, dotFeatures, nonZeroBitmap } from './features.js';
+import { FEATURE_BITS, FEATURE_DIM, dotFeatures, packWeights, type PackedWeights } from './features.js';
 
 /** The committed JSON: only the non-zero weights, as little-endian base64 (index u32, weight f32). */
 export interface WeightsFile {
@@ -20,9 +20,8 @@ export interface WeightsFile {
 export interface LinearModel {
   readonly bias: number;
   readonly threshold: number;
-  readonly weights: Float32Array;
-  /** One bit per weight: set where the weight is not zero. */
-  readonly nonZero: Uint32Array;
+  /** The weights, packed (see PackedWeights): the dense vector would not stay in cache. */
+  readonly weights: PackedWeights;
 }
 
 export function decodeModel(file: WeightsFile): LinearModel {
@@ -35,7 +34,7 @@ export function decodeModel(file: WeightsFile): LinearModel {
   if (w.length !== idx.length) throw new Error('injection weights: index and weight lengths differ');
   const dense = new Float32Array(FEATURE_DIM);
   for (let i = 0; i < n; i++) dense[idx.readUInt32LE(i * 4) & (FEATURE_DIM - 1)] = w.readFloatLE(i * 4);
-  return { bias: file.bias, threshold: file.threshold, weights: dense, nonZero: nonZeroBitmap(dense) };
+  return { bias: file.bias, threshold: file.threshold, weights: packWeights(dense) };
 }
 
 export function encodeWeights(dense: ArrayLike<number>, minAbs: number): { indices: string; weights: string; count: number } {
@@ -52,5 +51,5 @@ export function encodeWeights(dense: ArrayLike<number>, minAbs: number): { indic
 
 /** Linear logit of one normalised text. */
 export function logit(model: LinearModel, norm: string): number {
-  return model.bias + dotFeatures(norm, model.weights, model.nonZero);
+  return model.bias + dotFeatures(norm, model.weights);
 }
