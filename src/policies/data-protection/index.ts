@@ -4,7 +4,8 @@ import type { Exchange } from '../../pipeline/exchange.js';
 import type { PolicyModule, Verdict } from '../../pipeline/policy.js';
 import type { ResponseInspector, TextEncoding } from '../../pipeline/response-inspection.js';
 import { detectEntities, type DetectedEntity, type EntityType } from '../../detect/index.js';
-import { enforceField } from '../common-schema.js';
+import { enforceField, scanCacheField } from '../common-schema.js';
+import { ScanCache } from '../../detect/scan-cache.js';
 import { ACTIONS, Redactor, type Action } from './redactor.js';
 import { SettlingWindow } from './stream-window.js';
 
@@ -30,6 +31,7 @@ const configSchema = z
       .default('placeholder')
       .describe('How `redact` writes: placeholder: [EMAIL_1], [CREDIT_CARD_2]... (the same value gets the same placeholder); mask: every character becomes "*".'),
     minConfidence: z.number().min(0).max(1).default(0.7).describe('Entities found with less confidence are ignored.'),
+    scanCache: scanCacheField,
     streamWindow: z
       .number()
       .int()
@@ -72,7 +74,9 @@ export const dataProtectionPolicy: PolicyModule<DataProtectionConfig> = {
       const act = actionOf(type);
       return act === 'pseudonymize' ? 'redact' : act;
     };
-    const scan = (text: string): DetectedEntity[] => detectEntities(text).filter((e) => e.confidence >= config.minConfidence);
+    const cache = new ScanCache<readonly DetectedEntity[]>(config.scanCache);
+    // A cached list is shared: scan hands each request its own copy (inspectRequest sorts it).
+    const confident = (text: string): DetectedEntity[] => detectEntities(text).filter((e) => e.confidence >= config.minConfidence);
     return {
       name: POLICY,
       enforce: config.enforce,
@@ -83,9 +87,14 @@ export const dataProtectionPolicy: PolicyModule<DataProtectionConfig> = {
           const inRequest = direction !== 'response';
           const inResponse = direction !== 'request';
           const redactor = new Redactor(config.redaction);
+          const scan = (text: string): DetectedEntity[] => {
+            const found = cache.get(exchange.identity.id, text, confident);
+            return found.length === 0 ? [] : found.slice();
+          };
           const verdict = inRequest ? inspectRequest(exchange, redactor, scan, actionOf) : undefined;
           if (inResponse || redactor.hasPseudonyms) {
-            exchange.addResponseInspector(responseInspector(exchange, config, redactor, inResponse ? scan : undefined, responseActionOf));
+            // Answers are new text (and stream windows are slices): scanned without the cache.
+            exchange.addResponseInspector(responseInspector(exchange, config, redactor, inResponse ? confident : undefined, responseActionOf));
           }
           return verdict;
         },

@@ -3,7 +3,9 @@ import { GatehouseError } from '../../errors/gatehouse-error.js';
 import type { PolicyModule } from '../../pipeline/policy.js';
 import { scoreInjection } from '../../detect/index.js';
 import type { SlotKind } from '../../llm/formats/text-view.js';
-import { enforceField } from '../common-schema.js';
+import { enforceField, scanCacheField } from '../common-schema.js';
+import { ScanCache } from '../../detect/scan-cache.js';
+import type { InjectionResult } from '../../detect/injection/score.js';
 import type { Exchange } from '../../pipeline/exchange.js';
 import type { ResponseInspector } from '../../pipeline/response-inspection.js';
 
@@ -16,6 +18,7 @@ const configSchema = z
     action: z.enum(['block', 'log_only']).default('block').describe('block: refuse the request (400 prompt_injection_detected); log_only: record the finding.'),
     threshold: z.number().min(0).max(1).optional().describe('Score above which a prompt is flagged (default: the tuned threshold, docs/detectors.md).'),
     dataThreshold: z.number().min(0).max(1).optional().describe('The same for content arriving as data: tool results (default: the tuned one).'),
+    scanCache: scanCacheField,
   })
   .strict()
   .describe('Scores prompts and tool results for prompt injection (heuristics and a small trained classifier).');
@@ -33,6 +36,12 @@ export const promptInjectionPolicy: PolicyModule<PromptInjectionConfig> = {
   configSchema,
   writes: ['findings', 'decisions'],
   create(config) {
+    // One cache per mode: the same text scores differently as a prompt and as data.
+    const caches = { prompt: new ScanCache<InjectionResult>(config.scanCache), data: new ScanCache<InjectionResult>(config.scanCache) };
+    const scorers = {
+      prompt: (text: string) => scoreInjection(text, 'prompt', config.threshold),
+      data: (text: string) => scoreInjection(text, 'data', config.dataThreshold),
+    };
     return {
       name: 'prompt-injection',
       enforce: config.enforce,
@@ -47,8 +56,7 @@ export const promptInjectionPolicy: PolicyModule<PromptInjectionConfig> = {
           view.slots.forEach((slot, i) => {
             const mode = MODE_OF[slot.kind];
             if (mode === undefined) return;
-            const threshold = mode === 'data' ? config.dataThreshold : config.threshold;
-            const result = scoreInjection(slot.text, mode, threshold);
+            const result = caches[mode].get(exchange.identity.id, slot.text, scorers[mode]);
             if (!result.flagged) return;
             flagged.push(`${slot.kind} ${slot.index}`);
             exchange.findings.push({
