@@ -5,7 +5,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { McpSection, McpServerConfig } from './config.js';
 import { errorResponse, type Json, type JsonRpcId, type JsonRpcRequest, type JsonRpcResponse } from './jsonrpc.js';
 import { encodeServerRequestId } from './front/dispatch.js';
-import { SessionSealer, hashOf, type SessionState } from './sessions.js';
+import { SessionSealer, type SessionState } from './sessions.js';
 import { createUpstream } from './upstream/index.js';
 import { UpstreamError, type ClientIdentity, type Upstream, type UpstreamConfig, type UpstreamSession } from './upstream/types.js';
 import type { ToolPins } from './pins/tool-pins.js';
@@ -105,7 +105,7 @@ export class McpHub {
 
   /** The local side of a session served here (created when a replica first sees the session). */
   local(id: string, state: SessionState): LocalSession {
-    const key = hashOf(id);
+    const key = this.sealer.keyOf(id);
     let local = this.#sessions.get(key);
     if (local === undefined) {
       local = { id, state, upstreams: new Map(), inFlight: new Map(), awaiting: new Map(), streams: new Set(), stops: [] };
@@ -171,8 +171,8 @@ export class McpHub {
 
   /** DELETE: ends the session here and its upstream sessions. */
   async endSession(id: string): Promise<void> {
+    const key = this.sealer.keyOf(id);
     this.sealer.end(id);
-    const key = hashOf(id);
     const local = this.#sessions.get(key);
     this.#sessions.delete(key);
     if (local === undefined) return;

@@ -18,6 +18,11 @@ export interface SessionState {
 }
 
 const VERSION = 1;
+/**
+ * Opened session ids remembered per replica, bounded by their total length (ids carry their state,
+ * up to 16 KB each); the oldest are forgotten first, and a miss only costs a decryption.
+ */
+const MAX_OPENED_CHARS = 4_000_000;
 
 /**
  * Session ids that carry their own state, sealed with AES-256-GCM: any replica holding the same
@@ -32,6 +37,12 @@ export class SessionSealer {
   readonly #lastSeen = new Map<string, number>();
   /** Session id hashes ended by DELETE on this replica. */
   readonly #ended = new Map<string, number>();
+  /**
+   * Ids already opened here → their state and hash: an agent sends its id with every message, and
+   * decrypting it each time was most of a tool call's session cost. An id's state never changes.
+   */
+  readonly #opened = new Map<string, { readonly state: SessionState; readonly key: string }>();
+  #openedChars = 0;
 
   constructor(secret: string | undefined) {
     const material = secret === undefined ? randomBytes(32) : Buffer.from(secret, 'utf8');
@@ -49,6 +60,22 @@ export class SessionSealer {
 
   /** The state sealed in `id`, or undefined when it is not ours, was altered, or is expired/ended here. */
   open(id: string, idleMs: number, now = Date.now()): SessionState | undefined {
+    const opened = this.#opened.get(id) ?? this.#unseal(id);
+    if (opened === undefined) return undefined;
+    const { state, key } = opened;
+    if (this.#ended.has(key)) return undefined;
+    const last = this.#lastSeen.get(key);
+    if (last !== undefined && now - last > idleMs) {
+      this.#lastSeen.delete(key);
+      this.#ended.set(key, now);
+      return undefined;
+    }
+    this.#lastSeen.set(key, now);
+    return state;
+  }
+
+  /** Decrypts and checks an id not opened here yet; remembers it when valid. */
+  #unseal(id: string): { readonly state: SessionState; readonly key: string } | undefined {
     if (!id.startsWith('g1.') || id.length > 16_384) return undefined;
     const raw = Buffer.from(id.slice(3), 'base64url');
     // One spelling per session: base64url's last character has bits the decoder ignores, so a
@@ -64,25 +91,33 @@ export class SessionSealer {
       return undefined;
     }
     if (state.v !== VERSION) return undefined;
-    const key = hashOf(id);
-    if (this.#ended.has(key)) return undefined;
-    const last = this.#lastSeen.get(key);
-    if (last !== undefined && now - last > idleMs) {
-      this.#lastSeen.delete(key);
-      this.#ended.set(key, now);
-      return undefined;
+    const opened = { state, key: hashOf(id) };
+    this.#opened.set(id, opened);
+    this.#openedChars += id.length;
+    for (const old of this.#opened.keys()) {
+      if (this.#openedChars <= MAX_OPENED_CHARS) break;
+      this.#forget(old);
     }
-    this.#lastSeen.set(key, now);
-    return state;
+    return opened;
+  }
+
+  #forget(id: string): void {
+    if (this.#opened.delete(id)) this.#openedChars -= id.length;
+  }
+
+  /** The local bookkeeping key of `id` (hashOf), without hashing again an id opened here. */
+  keyOf(id: string): string {
+    return this.#opened.get(id)?.key ?? hashOf(id);
   }
 
   touch(id: string, now = Date.now()): void {
-    this.#lastSeen.set(hashOf(id), now);
+    this.#lastSeen.set(this.keyOf(id), now);
   }
 
   /** DELETE: the id is refused on this replica from now on. */
   end(id: string, now = Date.now()): void {
-    const key = hashOf(id);
+    const key = this.keyOf(id);
+    this.#forget(id);
     this.#lastSeen.delete(key);
     this.#ended.set(key, now);
   }

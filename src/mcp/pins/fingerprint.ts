@@ -49,7 +49,18 @@ export const PINNED_FIELDS = ['name', 'description', 'inputSchema', 'annotations
  * absent field counts as null. Other fields (title, outputSchema, _meta, ...) are not pinned.
  */
 export function toolFingerprint(tool: Record<string, unknown>): string {
+  const known = fingerprints.get(tool);
+  if (known !== undefined) return known;
   const pinned: Record<string, unknown> = {};
   for (const field of PINNED_FIELDS) pinned[field] = tool[field] ?? null;
-  return createHash('sha256').update(canonicalJson(pinned), 'utf8').digest('hex');
+  const hash = createHash('sha256').update(canonicalJson(pinned), 'utf8').digest('hex');
+  fingerprints.set(tool, hash);
+  return hash;
 }
+
+/**
+ * Fingerprints by definition object: a tool list is cached, so every tools/call checks the same
+ * object, and hashing its canonical JSON each time was most of the pin check. Definitions are
+ * read-only once received (a new list from the upstream is new objects).
+ */
+const fingerprints = new WeakMap<object, string>();

@@ -7,7 +7,7 @@
  * -32601 with 404).
  */
 import type { Readable } from 'node:stream';
-import { Pool, type Dispatcher } from 'undici';
+import { Pool, poolRequest, type Dispatcher } from '../../llm/providers/undici-pool.js';
 import { isResponse, parseMessage, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../jsonrpc.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { Deadline, delay } from './deadline.js';
@@ -210,7 +210,7 @@ export class HttpChannel {
       all.accept = 'application/json, text/event-stream';
       all['content-type'] = 'application/json';
     }
-    return this.#pool.request({ method, path: this.#path, headers: all, body, signal });
+    return poolRequest(this.#pool, { method, path: this.#path, headers: all, body, signal });
   }
 
   async #reply(res: ResponseData, id: JsonRpcId, ctx: CallContext, deadline: Deadline): Promise<JsonRpcResponse> {
