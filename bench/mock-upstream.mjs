@@ -3,6 +3,9 @@
 //   POST /v1/chat/completions  ~1 KB JSON, or SSE when the body has "stream": true: a role chunk,
 //                              --chunks content chunks, a finish chunk, a usage chunk when
 //                              stream_options.include_usage is set, then `data: [DONE]`.
+//   POST /mcp                  a minimal MCP server (Streamable HTTP, session era, JSON answers):
+//                              initialize (with an Mcp-Session-Id), notifications (202), ping,
+//                              tools/list (one tool) and tools/call (~1 KB of text); GET 405
 //   anything else              404
 // Options: --port N (0 = any free port), --host H, --latency-ms N (before the response headers),
 // --chunks N (default 30), --chunk-interval-ms N (between SSE events; default: next event-loop
@@ -76,17 +79,85 @@ function answer(req, res, body) {
   }
 }
 
+// --- MCP ---------------------------------------------------------------------------------------
+const MCP_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26'];
+const MCP_TOOL = {
+  name: 'lookup_order',
+  description: 'Looks up an order by its id and returns its status, items and shipping details.',
+  inputSchema: { type: 'object', properties: { order_id: { type: 'string', description: 'The order id, e.g. A-1042.' } }, required: ['order_id'] },
+};
+const MCP_RESULT_TEXT = JSON.stringify({
+  order_id: 'A-1042',
+  status: 'shipped',
+  placed_at: '2026-11-02T09:14:00Z',
+  items: Array.from({ length: 6 }, (_, i) => ({ sku: `SKU-${1000 + i}`, name: `Replacement part ${i + 1} for the model 7 espresso machine`, quantity: 1 + (i % 3), unit_price_eur: 12.5 + i })),
+  shipping: { carrier: 'DHL Express', tracking: 'JD014600006281230706', eta: '2026-11-26', address_country: 'NL' },
+  notes: 'Customer asked for delivery after 17:00 on weekdays.',
+});
+let mcpSessions = 0;
+
+function mcpReply(res, id, result, headers = {}) {
+  const body = JSON.stringify({ jsonrpc: '2.0', id, result });
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers });
+  res.end(body);
+}
+
+function mcp(req, res, body) {
+  let msg;
+  try {
+    msg = JSON.parse(body);
+  } catch {
+    res.writeHead(400, { 'content-type': 'application/json' });
+    res.end('{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}');
+    return;
+  }
+  if (msg.id === undefined) {
+    res.writeHead(202);
+    res.end();
+    return;
+  }
+  switch (msg.method) {
+    case 'initialize': {
+      const asked = msg.params?.protocolVersion;
+      const protocolVersion = MCP_VERSIONS.includes(asked) ? asked : MCP_VERSIONS[0];
+      mcpReply(res, msg.id, { protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'bench-mock', version: '1.0.0' } }, { 'mcp-session-id': `bench-${++mcpSessions}` });
+      return;
+    }
+    case 'ping':
+      return mcpReply(res, msg.id, {});
+    case 'tools/list':
+      return mcpReply(res, msg.id, { tools: [MCP_TOOL] });
+    case 'tools/call':
+      return mcpReply(res, msg.id, { content: [{ type: 'text', text: MCP_RESULT_TEXT }], isError: false });
+    default: {
+      const body = JSON.stringify({ jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: `Method not found: ${msg.method}` } });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(body);
+    }
+  }
+}
+
+function readAll(req, then) {
+  const parts = [];
+  req.on('data', (c) => parts.push(c));
+  req.on('end', () => then(parts.length === 1 ? parts[0].toString() : Buffer.concat(parts).toString()));
+}
+
 const server = createServer({ keepAliveTimeout: 120_000 }, (req, res) => {
+  if (req.url === '/mcp' || req.url.startsWith('/mcp?')) {
+    if (req.method === 'POST') return readAll(req, (body) => mcp(req, res, body));
+    req.resume();
+    res.writeHead(req.method === 'DELETE' ? 204 : 405, req.method === 'DELETE' ? {} : { allow: 'POST, DELETE' });
+    res.end();
+    return;
+  }
   if (req.method !== 'POST' || !req.url.endsWith('/chat/completions')) {
     req.resume();
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end('{"error":{"message":"not found","type":"invalid_request_error","code":null}}');
     return;
   }
-  const parts = [];
-  req.on('data', (c) => parts.push(c));
-  req.on('end', () => {
-    const body = parts.length === 1 ? parts[0].toString() : Buffer.concat(parts).toString();
+  readAll(req, (body) => {
     if (latencyMs > 0) setTimeout(() => answer(req, res, body), latencyMs);
     else answer(req, res, body);
   });

@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chatRequest } from './lib/payloads.mjs';
+import { MCP_CALL, openMcpSession } from './lib/mcp-session.mjs';
 import {
   cpuSeconds,
   cpusAllowed,
@@ -53,6 +54,8 @@ const HELP = `usage: npm run bench -- [options]
   --stream-connections L  streaming connection levels (default 1,32)
   --only LIST             only these scenarios (direct and bare-proxy are always kept)
   --no-portkey            skip the Portkey install and scenario
+  --mcp-connections LIST  connection levels of the MCP tools/call table (default 1,32; 32 in --quick)
+  --no-mcp                skip the MCP tools/call table
   --latency-ms N          fixed mock latency before the response headers (default 0)
   --chunks N              SSE content chunks per streamed answer (default 30)
   --build                 run \`npm run build\` first (by default dist/ is used as it is)
@@ -77,6 +80,8 @@ const { values: opt } = parseArgs({
     'stream-connections': { type: 'string' },
     only: { type: 'string' },
     'no-portkey': { type: 'boolean', default: false },
+    'mcp-connections': { type: 'string' },
+    'no-mcp': { type: 'boolean', default: false },
     'latency-ms': { type: 'string', default: '0' },
     chunks: { type: 'string', default: '30' },
     build: { type: 'boolean', default: false },
@@ -104,6 +109,7 @@ const cfg = {
   streamWarmupMs: opt.warmup ? 1000 * Number(opt.warmup) : opt.quick ? 500 : 3000,
   levels: list(opt.connections ?? (opt.quick ? '1,32' : '1,32,256')).map(Number),
   streamLevels: list(opt['stream-connections'] ?? '1,32').map(Number),
+  mcpLevels: opt['no-mcp'] ? [] : list(opt['mcp-connections'] ?? (opt.quick ? '32' : '1,32')).map(Number),
 };
 
 const log = (...a) => console.error('bench:', ...a);
@@ -137,6 +143,8 @@ async function main() {
   run.streamBodyFile = join(run.work, 'chat-stream.json');
   writeFileSync(run.bodyFile, chatRequest());
   writeFileSync(run.streamBodyFile, chatRequest({ stream: true }));
+  run.mcpBodyFile = join(run.work, 'mcp-call.json');
+  writeFileSync(run.mcpBodyFile, MCP_CALL);
 
   // The registry install runs while the local servers start.
   if (run.scenarios.some((s) => s.target === 'portkey')) run.portkeyInstalled = installPortkey(run).then((v) => ({ v }), (e) => ({ e }));
@@ -244,7 +252,7 @@ async function startTarget(run, s) {
 async function startGatehouse(run, s) {
   const port = await freePort();
   const adminPort = await freePort();
-  const env = { ...process.env, BENCH_UPSTREAM: run.upstream };
+  const env = { ...process.env, BENCH_UPSTREAM: run.upstream, BENCH_MCP_UPSTREAM: `${run.mock.origin}/mcp` };
   delete env.GATEHOUSE_LOG_LEVEL; // the scenario's config decides what is logged
   const configPath = join(BENCH, 'configs', s.config);
   s.command = `node dist/cli/index.js serve --config bench/configs/${s.config} --port ${port} --admin-port ${adminPort} --no-watch`;
@@ -324,9 +332,19 @@ async function preflight(run, s) {
   } catch (err) {
     s.streamFailure = `streamed request: ${oneLine(err.message)}${logged()}`;
   }
+  if (s.mcp && cfg.mcpLevels.length > 0) {
+    try {
+      s.mcpHeaders = await openMcpSession(`${s.origin}${s.mcp}`, s.headers ?? {});
+      s.checks.mcp = 'ok (session open, tools/call answered)';
+    } catch (err) {
+      s.mcpFailure = `MCP tools/call: ${oneLine(err.message)}${logged()}`;
+    }
+  }
   if (s.plainFailure) log(`${s.name}: ${s.plainFailure}`);
   if (s.streamFailure) log(`${s.name}: ${s.streamFailure}`);
+  if (s.mcpFailure) log(`${s.name}: ${s.mcpFailure}`);
 }
+
 
 // ---------------------------------------------------------------------------------------------
 // Measuring
@@ -335,9 +353,15 @@ function headerLines(headers) {
   return Object.entries(headers ?? {}).map(([k, v]) => `${k}: ${v}`).join('\n');
 }
 
-async function runWrk(run, s, conns, seconds) {
-  const env = { ...process.env, BENCH_BODY_FILE: run.bodyFile, BENCH_HEADERS: headerLines(s.headers) };
-  const args = ['-t1', `-c${conns}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(BENCH, 'wrk/chat.lua'), `${s.origin}/v1/chat/completions`];
+async function runWrk(run, s, conns, seconds, mcp = false) {
+  const path = mcp ? s.mcp : '/v1/chat/completions';
+  const env = {
+    ...process.env,
+    BENCH_BODY_FILE: mcp ? run.mcpBodyFile : run.bodyFile,
+    BENCH_HEADERS: headerLines(mcp ? { ...s.headers, ...s.mcpHeaders } : s.headers),
+    BENCH_PATH: path,
+  };
+  const args = ['-t1', `-c${conns}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(BENCH, 'wrk/chat.lua'), `${s.origin}${path}`];
   return measured(s, async () => {
     const p = startProcess(`wrk ${s.name}`, 'wrk', args, { cpu: LOAD_CPU, env });
     await p.exited;
@@ -394,7 +418,8 @@ async function measure(run) {
   const { scenarios, failures } = run;
   const plainOk = (s) => !failures[s.name] && !s.plainFailure;
   const streamOk = (s) => !failures[s.name] && !s.streamFailure;
-  const raw = { plain: {}, stream: {} };
+  const mcpOk = (s) => s.mcp !== undefined && !failures[s.name] && !s.mcpFailure && cfg.mcpLevels.length > 0;
+  const raw = { plain: {}, stream: {}, mcp: {} };
   const push = (mode, c, name, r) => ((raw[mode][c] ??= {})[name] ??= []).push(r);
   const guard = async (s, mode, fn) => {
     try {
@@ -402,6 +427,7 @@ async function measure(run) {
     } catch (err) {
       const why = oneLine(err.message);
       if (mode === 'plain') s.plainFailure = why;
+      else if (mode === 'mcp') s.mcpFailure = why;
       else s.streamFailure = why;
       log(`${s.name} (${mode}): ${why}`);
     }
@@ -413,6 +439,7 @@ async function measure(run) {
   for (const s of scenarios) {
     if (plainOk(s)) await guard(s, 'plain', () => runWrk(run, s, 32, cfg.warmup));
     if (streamOk(s)) await guard(s, 'stream', () => runStreamProbe(run, s, 32, cfg.streamWarmupMs));
+    if (mcpOk(s)) await guard(s, 'mcp', () => runWrk(run, s, 32, cfg.warmup, true));
   }
   for (let round = 0; round < cfg.rounds; round++) {
     const order = round % 2 === 0 ? scenarios : [...scenarios].reverse();
@@ -429,6 +456,12 @@ async function measure(run) {
           const r = await guard(s, 'stream', () => runStreamProbe(run, s, c, cfg.streamDurationMs));
           if (r) push('stream', c, s.name, r);
         }
+    for (const c of cfg.mcpLevels)
+      for (const s of order)
+        if (mcpOk(s)) {
+          const r = await guard(s, 'mcp', () => runWrk(run, s, c, cfg.duration, true));
+          if (r) push('mcp', c, s.name, r);
+        }
   }
 
   run.steal = stealShares(cpuStat0, cpuStat());
@@ -436,6 +469,10 @@ async function measure(run) {
   const stream = {};
   for (const c of cfg.levels) for (const s of scenarios) (plain[c] ??= {})[s.name] = aggregatePlain(raw.plain[c]?.[s.name]);
   for (const c of cfg.streamLevels) for (const s of scenarios) (stream[c] ??= {})[s.name] = aggregateStream(raw.stream[c]?.[s.name]);
+  const mcpScenarios = scenarios.filter((s) => s.mcp !== undefined);
+  const mcp = {};
+  for (const c of cfg.mcpLevels) for (const s of mcpScenarios) (mcp[c] ??= {})[s.name] = aggregatePlain(raw.mcp[c]?.[s.name]);
+  const mcpFailures = Object.fromEntries(mcpScenarios.map((s) => [s.name, failures[s.name] ?? s.mcpFailure]).filter(([, v]) => v));
   const plainFailures = Object.fromEntries(scenarios.map((s) => [s.name, failures[s.name] ?? s.plainFailure]).filter(([, v]) => v));
   const streamFailures = Object.fromEntries(scenarios.map((s) => [s.name, failures[s.name] ?? s.streamFailure]).filter(([, v]) => v));
   const verdicts = targets({ plain, stream, failures: { ...streamFailures, ...plainFailures } });
@@ -455,6 +492,17 @@ async function measure(run) {
     streamTable(cfg.streamLevels, scenarios, stream, streamFailures),
     ...failureNotes(streamFailures),
     '',
+    ...(cfg.mcpLevels.length === 0
+      ? []
+      : [
+          `### MCP tools/call — wrk, ${cfg.duration} s × ${cfg.rounds} round(s), median over rounds`,
+          '',
+          'One session per scenario, opened as an agent does; every request is a `tools/call` of the mock MCP server\'s one tool (~1 KB of text back). Gatehouse scenarios serve it at `/mcp/bench`, with the same policies on the endpoint as on their models.',
+          '',
+          plainTable(cfg.mcpLevels, mcpScenarios, mcp, mcpFailures),
+          ...failureNotes(mcpFailures),
+          '',
+        ]),
     '### Targets (from this run)',
     '',
     targetLines(verdicts),
@@ -499,7 +547,12 @@ function stealShares(a, b) {
 
 function estimateSeconds(run) {
   const n = run.scenarios.length;
-  return n * (cfg.warmup + cfg.streamWarmupMs / 1000) + cfg.rounds * n * (cfg.levels.length * (cfg.duration + 0.3) + cfg.streamLevels.length * (cfg.streamDurationMs / 1000 + 0.4));
+  const m = cfg.mcpLevels.length === 0 ? 0 : run.scenarios.filter((s) => s.mcp !== undefined).length;
+  return (
+    n * (cfg.warmup + cfg.streamWarmupMs / 1000) +
+    m * cfg.warmup +
+    cfg.rounds * (n * (cfg.levels.length * (cfg.duration + 0.3) + cfg.streamLevels.length * (cfg.streamDurationMs / 1000 + 0.4)) + m * cfg.mcpLevels.length * (cfg.duration + 0.3))
+  );
 }
 
 function describeRun(run) {
