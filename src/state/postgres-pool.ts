@@ -1,4 +1,5 @@
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { describeServer, postgresStoreError, type StoreErrorMessages } from './store-errors.js';
 
 /** How a PostgreSQL store connects; the store adds its schema and clock. */
@@ -14,6 +15,12 @@ export interface PostgresConnectionOptions {
    */
   readonly queryTimeoutMs?: number;
 }
+
+// pg (a CommonJS package, ~2 MB of heap once loaded) is required on first use, so a gateway whose
+// stores are all SQLite never loads it.
+const requirePg = createRequire(import.meta.url);
+let pgModule: typeof pg | undefined;
+const loadPg = (): typeof pg => (pgModule ??= requirePg('pg') as typeof pg);
 
 /** A row as pg returns it. */
 export type PgRow = Record<string, unknown>;
@@ -39,7 +46,7 @@ export function openPostgresPool(
   messages: StoreErrorMessages,
 ): PostgresStorePool {
   const where = describeServer(options.url);
-  const pool = new pg.Pool({
+  const pool = new (loadPg().Pool)({
     connectionString: options.url,
     max: options.poolSize ?? defaultPoolSize,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
