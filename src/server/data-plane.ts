@@ -18,6 +18,7 @@ import { peerCertificate } from '../identity/client-certificate.js';
 import type { McpHub } from '../mcp/hub.js';
 import { handleMcp } from '../mcp/front/http.js';
 import { renderMcpError } from '../mcp/front/errors.js';
+import { GatewayResponse } from './gateway-response.js';
 
 export interface DataPlaneState {
   /** The current compiled configuration; swapped on reload. */
@@ -84,7 +85,9 @@ async function handle(state: DataPlaneState, req: IncomingMessage, res: ServerRe
   const runtime = state.runtime();
   runtime.retain();
   const id = requestIdFor(req);
-  res.setHeader('x-request-id', id);
+  // Written with the answer's own headers (see GatewayResponse); a plain ServerResponse sets it now.
+  if (res instanceof GatewayResponse) res.requestId = id;
+  else res.setHeader('x-request-id', id);
   if (state.shuttingDown()) res.setHeader('connection', 'close');
 
   const url = req.url ?? '/';

@@ -17,6 +17,7 @@ import { createDataPlaneHandler } from './data-plane.js';
 import type { TlsListenerConfig } from './tls-config.js';
 import { createTlsListener, TlsFileError } from './tls-listener.js';
 import { openMcpHub } from '../mcp/open-hub.js';
+import { GatewayResponse } from './gateway-response.js';
 
 /** Command-line and environment overrides of the file's listener settings. */
 export interface ListenOverrides {
@@ -69,6 +70,7 @@ export function dataListenerOptions(server: ServerConfig): ServerOptions {
     keepAliveTimeout: server.keepAliveTimeoutMs,
     // How often Node enforces the two timeouts above (its default, 30 s, makes them imprecise).
     connectionsCheckingInterval: Math.max(100, Math.min(1000, server.headersTimeoutMs / 2)),
+    ServerResponse: GatewayResponse,
   };
 }
 
