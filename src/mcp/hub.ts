@@ -9,6 +9,7 @@ import { SessionSealer, type SessionState } from './sessions.js';
 import { createUpstream } from './upstream/index.js';
 import { UpstreamError, type ClientIdentity, type Upstream, type UpstreamConfig, type UpstreamSession } from './upstream/types.js';
 import type { ToolPins } from './pins/tool-pins.js';
+import type { Abort } from '../pipeline/abort.js';
 
 /** What one session-era agent has open on this replica. */
 export interface LocalSession {
@@ -17,7 +18,7 @@ export interface LocalSession {
   /** Upstream sessions by server name, opened or resumed on first use here. */
   readonly upstreams: Map<string, Promise<UpstreamSession>>;
   /** The agent's requests in flight here, by its request id: cancelled by notifications/cancelled. */
-  readonly inFlight: Map<JsonRpcId, AbortController>;
+  readonly inFlight: Map<JsonRpcId, Abort>;
   /** Requests the gateway itself sent the agent (bridged input_required), waiting for its answer. */
   readonly awaiting: Map<string, (response: JsonRpcResponse) => void>;
   /** Open GET streams of this session here. */

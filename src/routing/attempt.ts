@@ -4,7 +4,7 @@ import { clientProviderKey } from './provider-key.js';
 import type { Exchange } from '../pipeline/exchange.js';
 import type { CompiledRoute } from '../config/runtime.js';
 import type { UpstreamRequest, UpstreamResponse } from '../llm/providers/types.js';
-import { AttemptAbort } from './attempt-abort.js';
+import { Abort } from '../pipeline/abort.js';
 
 /** Largest upstream error body read to classify it (the rest is discarded). */
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -33,7 +33,7 @@ export async function sendAttempt(exchange: Exchange, route: CompiledRoute, inpu
     throw new GatehouseError('provider_not_configured', `Model "${exchange.requestedModel}" cannot be served: ${provider.unavailableReason}.`);
   }
   // One abort per attempt, triggered by the request's cancellation and by our timeouts.
-  const control = new AttemptAbort();
+  const control = new Abort();
   const release = exchange.onCancel(() => control.abort(exchange.cancelled));
   const attempt = { provider: provider.name, model: input.model, startedMs: exchange.elapsedMs(), durationMs: 0 } as Exchange['attempts'][number];
   exchange.attempts.push(attempt);
@@ -87,9 +87,9 @@ class AttemptRequest implements UpstreamRequest {
   readonly clientHeaders: UpstreamRequest['clientHeaders'];
   readonly requestId: string;
   readonly providerKey: string | undefined;
-  readonly #control: AttemptAbort;
+  readonly #control: Abort;
 
-  constructor(input: AttemptInput, exchange: Exchange, providerKey: string | undefined, control: AttemptAbort) {
+  constructor(input: AttemptInput, exchange: Exchange, providerKey: string | undefined, control: Abort) {
     this.operation = input.operation;
     this.model = input.model;
     this.body = input.body;
@@ -126,7 +126,7 @@ function withIdleTimeout(
   response: UpstreamResponse,
   exchange: Exchange,
   route: CompiledRoute,
-  control: AttemptAbort,
+  control: Abort,
   release: () => void,
   attempt: Exchange['attempts'][number],
 ): UpstreamResponse {
@@ -146,7 +146,7 @@ class GuardedBody implements UpstreamResponse, AsyncIterableIterator<Uint8Array>
   readonly #source: AsyncIterator<Uint8Array>;
   readonly #exchange: Exchange;
   readonly #attempt: Exchange['attempts'][number];
-  readonly #control: AttemptAbort;
+  readonly #control: Abort;
   readonly #release: () => void;
   readonly #provider: string;
   readonly #idleMs: number;
@@ -156,7 +156,7 @@ class GuardedBody implements UpstreamResponse, AsyncIterableIterator<Uint8Array>
   #started = 0;
   #finished = false;
 
-  constructor(response: UpstreamResponse, exchange: Exchange, route: CompiledRoute, control: AttemptAbort, release: () => void, attempt: Exchange['attempts'][number]) {
+  constructor(response: UpstreamResponse, exchange: Exchange, route: CompiledRoute, control: Abort, release: () => void, attempt: Exchange['attempts'][number]) {
     this.status = response.status;
     this.headers = response.headers;
     this.#response = response;

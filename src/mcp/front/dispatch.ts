@@ -13,6 +13,7 @@ import { UpstreamError, type CallOptions, type ClientIdentity, type UpstreamMess
 import type { Reply } from './reply.js';
 import { rpcError, upstreamFailure } from './errors.js';
 import { listen } from './listen.js';
+import type { AbortLike } from '../../pipeline/abort.js';
 
 /** Everything one agent request is handled with. */
 export interface CallContext {
@@ -28,7 +29,7 @@ export interface CallContext {
   /** Stateless era: the log level the agent asked for in this request (none: no log messages). */
   readonly logLevel: string | undefined;
   readonly reply: Reply;
-  readonly signal: AbortSignal;
+  readonly signal: AbortLike;
   /**
    * Stateless era: the agent's `Mcp-Param-*` headers (values as sent), passed on with tools/call:
    * they mirror arguments, which the gateway does not change, so the upstream checks them itself.

@@ -27,6 +27,7 @@ import { isJsonObject } from '../../llm/formats/json-object.js';
 import { Reply } from './reply.js';
 import { dispatch, decodeServerRequestId, mergeCapabilities, type CallContext } from './dispatch.js';
 import { rpcError } from './errors.js';
+import { Abort } from '../../pipeline/abort.js';
 
 const SESSION_HEADER = 'mcp-session-id';
 const GATEWAY_VERSION = '0.1.0';
@@ -242,7 +243,7 @@ async function legacyMessage(
     return accepted(exchange, res);
   }
   const request = message as JsonRpcRequest;
-  const controller = new AbortController();
+  const controller = new Abort();
   local.inFlight.set(request.id, controller);
   const stop = exchange.onCancel(() => controller.abort());
   const reply = new Reply(res, {}, sseAllowed);
@@ -256,7 +257,7 @@ async function legacyMessage(
     client: clientOf(local.state),
     logLevel: undefined,
     reply,
-    signal: controller.signal,
+    signal: controller,
   };
   try {
     const response = await dispatch(ctx, request);
@@ -393,7 +394,7 @@ async function modernMessage(
   if (REMOVED.has(method)) return answer(exchange, res, 404, errorResponse(id, ERR.methodNotFound, `Method not found: ${method} (removed in ${MODERN_VERSION}).`));
 
   const clientInfo = isJsonObject(meta[META.clientInfo]) ? (meta[META.clientInfo] as Json) : { name: 'unknown', version: '0' };
-  const controller = new AbortController();
+  const controller = new Abort();
   const stop = exchange.onCancel(() => controller.abort());
   const reply = new Reply(res, {}, sseAllowed);
   const ctx: CallContext = {
@@ -406,7 +407,7 @@ async function modernMessage(
     client: { capabilities: meta[META.clientCapabilities] as Json, clientInfo, protocolVersion: version },
     logLevel: typeof meta[META.logLevel] === 'string' ? (meta[META.logLevel] as string) : undefined,
     reply,
-    signal: controller.signal,
+    signal: controller,
     paramHeaders: paramHeaders(req),
   };
   try {

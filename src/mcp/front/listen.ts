@@ -16,6 +16,7 @@ import { ERR, META, errorResponse, type Json, type JsonRpcNotification, type Jso
 import { ACKNOWLEDGED, holdSubscription } from '../upstream/subscription.js';
 import type { UpstreamMessage, UpstreamSession } from '../upstream/types.js';
 import type { CallContext } from './dispatch.js';
+import type { AbortLike } from '../../pipeline/abort.js';
 
 /** The filter key for each list_changed notification, and the capability that declares it. */
 const LIST_CHANGED: Record<string, { key: string; capability: string }> = {
@@ -149,7 +150,7 @@ async function listenLegacy(
   return session.listen(deliver);
 }
 
-function listenOnce(signal: AbortSignal, fn: () => void): () => void {
+function listenOnce(signal: AbortLike, fn: () => void): () => void {
   signal.addEventListener('abort', fn, { once: true });
   return () => signal.removeEventListener('abort', fn);
 }

@@ -1,26 +1,25 @@
+import { Abort, type AbortLike } from '../../pipeline/abort.js';
+
 /**
- * One request's time limit and the caller's abort, as one signal for undici; afterwards it says
- * which of the two fired, so the failure is reported as a timeout or re-thrown as the abort.
+ * One request's time limit and the caller's abort, as one abort undici takes as its `signal`;
+ * afterwards it says which of the two fired, so the failure is reported as a timeout or re-thrown
+ * as the abort. (An Abort, not an AbortController: see src/pipeline/abort.ts.)
  */
-export class Deadline {
-  readonly #controller = new AbortController();
-  readonly #caller: AbortSignal | undefined;
-  readonly #onCallerAbort = (): void => this.#controller.abort(this.#caller?.reason);
+export class Deadline extends Abort {
+  readonly #caller: AbortLike | undefined;
+  readonly #onCallerAbort = (): void => this.abort(this.#caller?.reason);
   #timer: NodeJS.Timeout | undefined;
   #timedOut = false;
 
-  constructor(ms: number, caller?: AbortSignal) {
+  constructor(ms: number, caller?: AbortLike) {
+    super();
     this.#caller = caller;
-    if (caller?.aborted) this.#controller.abort(caller.reason);
+    if (caller?.aborted) this.abort(caller.reason);
     else caller?.addEventListener('abort', this.#onCallerAbort, { once: true });
     this.#timer = setTimeout(() => {
       this.#timedOut = true;
-      this.#controller.abort(new Error(`No answer within ${ms} ms.`));
+      this.abort(new Error(`No answer within ${ms} ms.`));
     }, ms);
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
   }
 
   get timedOut(): boolean {
@@ -46,7 +45,7 @@ export class Deadline {
 }
 
 /** Resolves after `ms`, or rejects when `signal` aborts. */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+export function delay(ms: number, signal?: AbortLike): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const onAbort = (): void => {

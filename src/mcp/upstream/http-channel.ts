@@ -6,11 +6,12 @@
  * response whatever the status (2026-07-28 servers answer -32020/-32021/-32022 with 400 and
  * -32601 with 404).
  */
-import type { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 import { Pool, poolRequest, type Dispatcher } from '../../llm/providers/undici-pool.js';
 import { isResponse, parseMessage, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../jsonrpc.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { Deadline, delay } from './deadline.js';
+import type { AbortLike } from '../../pipeline/abort.js';
 import { SseEventTooLarge, SseReader, type SseMessageEvent } from './sse-messages.js';
 import { safeDeliver } from './deliver.js';
 import { describeError as describe } from './describe-error.js';
@@ -28,7 +29,7 @@ const MAX_RETRY_MS = 30_000;
 export type ResponseData = Dispatcher.ResponseData;
 
 export interface CallContext {
-  signal?: AbortSignal;
+  signal?: AbortLike;
   /** Receives the stream's notifications and server->client requests, in order. */
   deliver: (m: UpstreamMessage) => void;
   /** True when the request carried an Mcp-Session-Id: a 404 then means the session is gone. */
@@ -36,7 +37,7 @@ export interface CallContext {
   /** Sees the response headers (initialize reads Mcp-Session-Id from them). */
   onHeaders?: (headers: ResponseData['headers']) => void;
   /** Session era: reopens the request's stream after a disconnect (GET with Last-Event-ID). */
-  resume?: (lastEventId: string, signal: AbortSignal) => Promise<ResponseData>;
+  resume?: (lastEventId: string, signal: AbortLike) => Promise<ResponseData>;
 }
 
 export class HttpChannel {
@@ -68,7 +69,7 @@ export class HttpChannel {
   async call(message: JsonRpcRequest, headers: Record<string, string>, ctx: CallContext): Promise<JsonRpcResponse> {
     const deadline = new Deadline(this.config.timeoutMs, ctx.signal);
     try {
-      const res = await this.#send('POST', headers, JSON.stringify(message), deadline.signal);
+      const res = await this.#send('POST', headers, JSON.stringify(message), deadline);
       ctx.onHeaders?.(res.headers);
       return await this.#reply(res, message.id, ctx, deadline);
     } catch (err) {
@@ -82,7 +83,7 @@ export class HttpChannel {
   async post(message: JsonRpcNotification | JsonRpcResponse, headers: Record<string, string>, sessionful: boolean): Promise<void> {
     const deadline = new Deadline(this.config.timeoutMs);
     try {
-      const res = await this.#send('POST', headers, JSON.stringify(message), deadline.signal);
+      const res = await this.#send('POST', headers, JSON.stringify(message), deadline);
       const text = await readText(res.body, MAX_HTTP_MESSAGE_BYTES, this.config.name);
       if (res.statusCode === 404 && sessionful) throw this.#expired();
       if (res.statusCode < 200 || res.statusCode >= 300) throw this.#httpError(res.statusCode, text);
@@ -97,10 +98,10 @@ export class HttpChannel {
    * Opens a GET stream (session era: the standalone stream, or a resumption with Last-Event-ID).
    * The time limit covers the headers only; `signal` ends the stream.
    */
-  async get(headers: Record<string, string>, signal: AbortSignal | undefined): Promise<ResponseData> {
+  async get(headers: Record<string, string>, signal: AbortLike | undefined): Promise<ResponseData> {
     const deadline = new Deadline(this.config.timeoutMs, signal);
     try {
-      const res = await this.#send('GET', { ...headers, accept: 'text/event-stream' }, undefined, deadline.signal);
+      const res = await this.#send('GET', { ...headers, accept: 'text/event-stream' }, undefined, deadline);
       // From here only `signal` ends the stream (the deadline lets go of it, so a long-lived
       // listen loop does not pile up abort listeners).
       if (signal !== undefined) endWith(res, signal);
@@ -116,10 +117,10 @@ export class HttpChannel {
    * POSTs a request whose reply is a long-lived stream (2026-07-28 subscriptions/listen): the time
    * limit covers the headers only; `signal` ends the stream. The caller reads the reply.
    */
-  async openStream(message: JsonRpcRequest, headers: Record<string, string>, signal: AbortSignal): Promise<ResponseData> {
+  async openStream(message: JsonRpcRequest, headers: Record<string, string>, signal: AbortLike): Promise<ResponseData> {
     const deadline = new Deadline(this.config.timeoutMs, signal);
     try {
-      const res = await this.#send('POST', headers, JSON.stringify(message), deadline.signal);
+      const res = await this.#send('POST', headers, JSON.stringify(message), deadline);
       endWith(res, signal);
       return res;
     } catch (err) {
@@ -142,7 +143,7 @@ export class HttpChannel {
   async delete(headers: Record<string, string>): Promise<number> {
     const deadline = new Deadline(this.config.timeoutMs);
     try {
-      const res = await this.#send('DELETE', headers, undefined, deadline.signal);
+      const res = await this.#send('DELETE', headers, undefined, deadline);
       await readText(res.body, MAX_HTTP_MESSAGE_BYTES, this.config.name);
       return res.statusCode;
     } catch (err) {
@@ -204,13 +205,14 @@ export class HttpChannel {
     }
   }
 
-  async #send(method: 'POST' | 'GET' | 'DELETE', headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<ResponseData> {
+  async #send(method: 'POST' | 'GET' | 'DELETE', headers: Record<string, string>, body: string | undefined, signal: AbortLike): Promise<ResponseData> {
     const all: Record<string, string> = { ...this.#baseHeaders, ...headers };
     if (method === 'POST') {
       all.accept = 'application/json, text/event-stream';
       all['content-type'] = 'application/json';
     }
-    return poolRequest(this.#pool, { method, path: this.#path, headers: all, body, signal });
+    // undici takes any EventTarget-like object as `signal` (its types name only AbortSignal).
+    return poolRequest(this.#pool, { method, path: this.#path, headers: all, body, signal: signal as AbortSignal });
   }
 
   async #reply(res: ResponseData, id: JsonRpcId, ctx: CallContext, deadline: Deadline): Promise<JsonRpcResponse> {
@@ -262,12 +264,12 @@ export class HttpChannel {
         broken = err;
       }
       if (response !== undefined) return response;
-      if (ctx.resume === undefined || lastEventId === undefined || resumes >= MAX_RESUMES || deadline.signal.aborted) {
+      if (ctx.resume === undefined || lastEventId === undefined || resumes >= MAX_RESUMES || deadline.aborted) {
         throw broken ?? new UpstreamError('unreachable', this.config.name, `The stream from MCP upstream "${this.config.name}" ended before the response.`);
       }
       resumes += 1;
-      await delay(retryMs, deadline.signal);
-      res = await ctx.resume(lastEventId, deadline.signal);
+      await delay(retryMs, deadline);
+      res = await ctx.resume(lastEventId, deadline);
       if (res.statusCode !== 200 || contentType(res.headers) !== 'text/event-stream') {
         const status = res.statusCode;
         await readText(res.body, MAX_HTTP_MESSAGE_BYTES, this.config.name).catch(() => '');
@@ -302,7 +304,7 @@ export class HttpChannel {
 }
 
 /** Ends a streamed body when `signal` aborts. */
-function endWith(res: ResponseData, signal: AbortSignal): void {
+function endWith(res: ResponseData, signal: AbortLike): void {
   const onAbort = (): void => void res.body.destroy(signal.reason instanceof Error ? signal.reason : undefined);
   if (signal.aborted) onAbort();
   else {
@@ -330,19 +332,33 @@ function parseReply(text: string): JsonRpcMessage | undefined {
   }
 }
 
-/** The whole body as text, failing past `limit` bytes. */
-export async function readText(body: Readable, limit: number, upstream: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > limit) {
-      body.destroy();
-      throw new UpstreamError('protocol', upstream, `MCP upstream "${upstream}" sent a body larger than ${limit} bytes.`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** The whole body as text, failing past `limit` bytes (read with listeners: no async iterator per body). */
+export function readText(body: Readable, limit: number, upstream: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        tooLarge = true;
+        body.off('data', onData);
+        body.destroy();
+        reject(new UpstreamError('protocol', upstream, `MCP upstream "${upstream}" sent a body larger than ${limit} bytes.`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    body.on('data', onData);
+    // finished() also reports a body that broke or closed early (ERR_STREAM_PREMATURE_CLOSE), and
+    // one that had already ended or failed before it was read.
+    finished(body, (err) => {
+      body.off('data', onData);
+      if (tooLarge) return;
+      if (err !== undefined && err !== null) reject(err);
+      else resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+    });
+  });
 }
 
 /** Lets the rest of a stream end on its own (keeping the connection), or drops it after a grace period. */

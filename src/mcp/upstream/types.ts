@@ -6,6 +6,7 @@
  */
 import type { Era, Json, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc.js';
 import type { Logger } from '../../telemetry/logger.js';
+import type { AbortLike } from '../../pipeline/abort.js';
 
 export type EraSetting = 'auto' | 'legacy' | 'modern';
 
@@ -57,7 +58,8 @@ export interface ClientIdentity {
 export type UpstreamMessage = JsonRpcNotification | JsonRpcRequest;
 
 export interface CallOptions {
-  signal?: AbortSignal;
+  /** Cancels the request (an AbortSignal, or the front's Abort). */
+  signal?: AbortLike;
   /** Notifications and server->client requests the upstream sends while this request is in flight, in order, before the response. */
   onMessage?: (m: UpstreamMessage) => void;
   /** Per-request client capabilities for modern upstreams (`params._meta`); defaults to the ClientIdentity's. */
