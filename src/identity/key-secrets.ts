@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, randomBytes, randomUUID } from 'node:crypto';
 
 /** Every virtual key starts with this, so leaked keys are recognisable (and scannable). */
 export const KEY_PREFIX = 'gk-';
@@ -19,7 +19,8 @@ export function generateKeySecret(): string {
 
 /** What is stored and looked up: the SHA-256 of the secret, hex. */
 export function hashKeySecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  // crypto.hash: one call, no Hash object (about a third of createHash's time; per request).
+  return hash('sha256', secret, 'hex');
 }
 
 /** The part of a secret shown in lists, enough to tell keys apart and nothing to use. */

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { GatehouseError } from '../../errors/gatehouse-error.js';
 import type { Exchange } from '../../pipeline/exchange.js';
@@ -121,5 +121,5 @@ export const apiKeysPolicy: PolicyModule<ApiKeysConfig> = {
 };
 
 function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
+  return hash('sha256', text, 'buffer');
 }
