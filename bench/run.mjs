@@ -66,6 +66,8 @@ const HELP = `usage: npm run bench -- [options]
     --rate N              requests per second (default 500)
     --soak-seconds S      measured seconds after the warm-up (default 300)
     --soak-warmup S       warm-up seconds, excluded from p99 and RSS growth (default 30)
+    --soak-direct S       seconds of the same paced load straight to the mock first, the
+                          reference the p99 overhead is measured against (default 60; 0 = none)
     --soak-p99-ms X       optional: PASS/FAIL threshold for the p99
     --soak-growth-mb X    optional: PASS/FAIL threshold for the RSS growth`;
 
@@ -91,6 +93,7 @@ const { values: opt } = parseArgs({
     rate: { type: 'string', default: '500' },
     'soak-seconds': { type: 'string', default: '300' },
     'soak-warmup': { type: 'string', default: '30' },
+    'soak-direct': { type: 'string', default: '60' },
     'soak-p99-ms': { type: 'string' },
     'soak-growth-mb': { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -191,7 +194,9 @@ function selectScenarios() {
   if (opt.soak) {
     const s = SCENARIOS.find((x) => x.name === opt['soak-scenario']);
     if (!s) throw new Error(`unknown --soak-scenario ${opt['soak-scenario']}: ${SCENARIOS.map((x) => x.name).join(', ')}`);
-    return [{ ...s }];
+    // The soaked scenario first; direct (the mock itself) is the p99 reference.
+    const direct = SCENARIOS.find((x) => x.name === 'direct');
+    return s.name === 'direct' || Number(opt['soak-direct']) <= 0 ? [{ ...s }] : [{ ...s }, { ...direct }];
   }
   if (opt.only) {
     const names = new Set(['direct', 'bare-proxy', ...list(opt.only)]);
@@ -606,8 +611,28 @@ async function soak(run) {
   const rate = Number(opt.rate);
   const warm = Number(opt['soak-warmup']);
   const total = warm + Number(opt['soak-seconds']);
+  const pacedArgs = (target, seconds, warmup) => ['bench/paced-client.mjs', '--url', target.origin, '--rate', String(rate), '--duration-s', String(seconds), '--warmup-s', String(warmup), '--window-s', '10', '--body-file', run.bodyFile, '--headers', JSON.stringify(target.headers ?? {})];
+  // The reference: the same open-loop load straight to the mock, so the p99 the gateway adds is measured, not assumed.
+  const directTarget = run.scenarios.find((x) => x.name === 'direct' && x !== s);
+  let direct;
+  if (directTarget !== undefined) {
+    const seconds = Number(opt['soak-direct']);
+    const directWarm = Math.min(10, Math.floor(seconds / 3));
+    log(`soak: reference run straight to the mock at ${rate} req/s for ${seconds} s (${directWarm} s warm-up)`);
+    const ref = startProcess('paced-client', process.execPath, pacedArgs(directTarget, seconds, directWarm), { cpu: LOAD_CPU, cwd: ROOT });
+    ref.onLine((line) => {
+      try {
+        const j = JSON.parse(line);
+        if (j.summary) direct = j.summary;
+      } catch {
+        // not a JSON line
+      }
+    });
+    await ref.exited;
+    if (!direct) throw new Error(`the reference paced client printed no summary: ${tailOf(ref)}`);
+  }
   log(`soak: ${s.name} at ${rate} req/s for ${total} s (${warm} s warm-up), paced client on core ${LOAD_CPU}`);
-  const args = ['bench/paced-client.mjs', '--url', s.origin, '--rate', String(rate), '--duration-s', String(total), '--warmup-s', String(warm), '--window-s', '10', '--body-file', run.bodyFile, '--headers', JSON.stringify(s.headers ?? {})];
+  const args = pacedArgs(s, total, warm);
   const pid = s.proc?.pid;
   const samples = [{ t: 0, rss: pid ? rssMb(pid) : undefined }];
   const windows = [];
@@ -652,7 +677,13 @@ async function soak(run) {
     '',
     `- sent ${summary.sent}, measured ${summary.measured}, errors ${summary.errors}${summary.error_sample ? ` (${summary.error_sample})` : ''}; CPU ${cpuUs?.toFixed(0) ?? '—'} µs/req; the client's own send lag p99 ${summary.send_lag_p99_ms?.toFixed(2)} ms (part of every latency below)`,
     `- ${verdict(p99Limit === undefined ? undefined : summary.p99_ms <= p99Limit)}  p99 at ${rate} req/s: ${summary.p99_ms?.toFixed(2)} ms (p50 ${summary.p50_ms?.toFixed(2)}, p99.9 ${summary.p999_ms?.toFixed(2)}, max ${summary.max_ms?.toFixed(2)})${p99Limit !== undefined ? ` — limit ${p99Limit} ms` : ''}`,
+    ...(direct === undefined
+      ? []
+      : [
+          `- ${verdict(summary.p99_ms - direct.p99_ms <= 2)}  p99 overhead ≤ 2 ms at ${rate} req/s: ${summary.p99_ms?.toFixed(2)} − ${direct.p99_ms?.toFixed(2)} ms straight to the mock (${opt['soak-direct']} s reference run before the soak, p50 ${direct.p50_ms?.toFixed(2)} ms, ${direct.errors} errors) = ${(summary.p99_ms - direct.p99_ms).toFixed(2)} ms`,
+        ]),
     `- ${verdict(growthLimit === undefined ? undefined : growth <= growthLimit)}  RSS growth after warm-up: ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MB (${afterWarm.rss?.toFixed(1)} MB at ${afterWarm.t} s → ${last.rss?.toFixed(1)} MB at ${last.t} s)${growthLimit !== undefined ? ` — limit ${growthLimit} MB` : ''}`,
+    `- ${verdict(growth <= afterWarm.rss * 0.1)}  flat: RSS growth after warm-up under 10 % (${((growth / afterWarm.rss) * 100).toFixed(1)} %)`,
     `- ${verdict(maxRss <= 150)}  RSS ≤ 150 MB: largest sample ${maxRss.toFixed(1)} MB`,
     '',
   ].join('\n');
