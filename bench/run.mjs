@@ -661,6 +661,7 @@ async function soak(run) {
   const last = samples[samples.length - 1];
   const maxRss = Math.max(...samples.map((x) => x.rss ?? 0));
   const growth = last.rss - afterWarm.rss;
+  const midRss = samples.find((x) => x.t >= warm + (last.t - warm) / 2) ?? last;
   const p99Limit = opt['soak-p99-ms'] ? Number(opt['soak-p99-ms']) : undefined;
   const growthLimit = opt['soak-growth-mb'] ? Number(opt['soak-growth-mb']) : undefined;
   const verdict = (pass) => (pass === undefined ? 'INFO' : pass ? 'PASS' : 'FAIL');
@@ -684,6 +685,8 @@ async function soak(run) {
         ]),
     `- ${verdict(growthLimit === undefined ? undefined : growth <= growthLimit)}  RSS growth after warm-up: ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MB (${afterWarm.rss?.toFixed(1)} MB at ${afterWarm.t} s → ${last.rss?.toFixed(1)} MB at ${last.t} s)${growthLimit !== undefined ? ` — limit ${growthLimit} MB` : ''}`,
     `- ${verdict(growth <= afterWarm.rss * 0.1)}  flat: RSS growth after warm-up under 10 % (${((growth / afterWarm.rss) * 100).toFixed(1)} %)`,
+    // Where the heap settles later than the warm-up ends, the second half says whether it still grows.
+    `- INFO  RSS over the second half of the measured time: ${midRss.rss?.toFixed(1)} MB at ${midRss.t} s → ${last.rss?.toFixed(1)} MB at ${last.t} s (${last.rss - midRss.rss >= 0 ? '+' : ''}${(((last.rss - midRss.rss) / midRss.rss) * 100).toFixed(1)} %)`,
     `- ${verdict(maxRss <= 150)}  RSS ≤ 150 MB: largest sample ${maxRss.toFixed(1)} MB`,
     '',
   ].join('\n');
