@@ -148,7 +148,27 @@ const QUOTED_RE = /"[^"\n]{8,300}"|“[^”\n]{8,300}”/g;
 function unquoted(text: string): string {
   if (!text.includes('"') && !text.includes('“')) return text;
   const out = text.replace(QUOTED_RE, '""');
-  return out.replace(/[\s"":.,]+/g, '').length >= 20 ? out : text;
+  return substantive(out, 20) ? out : text;
+}
+
+/**
+ * True when `text` has at least `min` characters other than whitespace (as the regex \s sees it)
+ * and `":.,` — counted, not by building the text without them (a string per slot, for one length).
+ */
+export function substantive(text: string, min: number): boolean {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 58 || c === 46 || c === 44 || isJsSpace(c)) continue;
+    if (++count >= min) return true;
+  }
+  return false;
+}
+
+/** ECMAScript's \s: WhiteSpace and LineTerminator code points. */
+function isJsSpace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /**

@@ -2,7 +2,7 @@
  * A trained linear model over hashed features: the committed weights file, decoded once into
  * packed weights (~160 KB) so that scoring is a walk over the text's hashes.
  */
-import { FEATURE_BITS, FEATURE_DIM, dotFeatures, packWeights, type PackedWeights } from './features.js';
+import { FEATURE_BITS, FEATURE_DIM, dotFeatures, dotFoldedFeatures, packWeights, type PackedWeights } from './features.js';
 
 /** The committed JSON: only the non-zero weights, as little-endian base64 (index u32, weight f32). */
 export interface WeightsFile {
@@ -52,4 +52,9 @@ export function encodeWeights(dense: ArrayLike<number>, minAbs: number): { indic
 /** Linear logit of one normalised text. */
 export function logit(model: LinearModel, norm: string): number {
   return model.bias + dotFeatures(norm, model.weights);
+}
+
+/** logit(model, normalizeFolded(folded)), without making the normalised string where it can. */
+export function logitFolded(model: LinearModel, folded: string): number {
+  return model.bias + dotFoldedFeatures(folded, model.weights);
 }

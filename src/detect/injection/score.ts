@@ -3,9 +3,9 @@
  * best sentence or line in data mode) plus the weights of the heuristic signals that fire.
  * Kept apart from index.ts so the training script scores candidate models exactly as shipped.
  */
-import { foldConfusables, normalizeFolded, normalizeText } from './features.js';
+import { foldConfusables, normalizeText } from './features.js';
 import { matchSignals } from './heuristics.js';
-import { type LinearModel, logit } from './model.js';
+import { type LinearModel, logit, logitFolded } from './model.js';
 import { splitSegments } from './segments.js';
 
 export type InjectionMode = 'prompt' | 'data';
@@ -63,7 +63,7 @@ function dataLogit(model: LinearModel, folded: string): DataLogit {
   let best = -Infinity;
   let prose = false;
   for (const seg of splitSegments(folded)) {
-    let l = logit(model, normalizeFolded(seg));
+    let l = logitFolded(model, seg);
     const p = table && isProse(seg);
     if (p) l += PROSE_IN_TABLE;
     if (l > best) {
@@ -85,7 +85,7 @@ export function scoreWith(model: LinearModel, text: string, mode: InjectionMode,
   const folded = foldConfusables(text);
   const heur = matchSignals(folded, mode, true);
   let base: number;
-  if (mode === 'prompt') base = logit(model, normalizeFolded(folded));
+  if (mode === 'prompt') base = logitFolded(model, folded);
   else {
     const d = dataLogit(model, folded);
     base = d.logit;
