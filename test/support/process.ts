@@ -8,8 +8,12 @@ export interface GatewayProcess {
   /** Parsed JSON log lines from stdout so far. */
   readonly logs: Record<string, unknown>[];
   stderr(): string;
-  /** Resolves with the first log line (already seen or future) that matches. */
-  waitForLog(match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  /**
+   * Resolves with the first log line (already seen or future) that matches; rejects if the process
+   * exits first, or after `timeoutMs` (default 60 s) with the lines seen so far, so that a line that
+   * never comes fails its test with something to read instead of the runner's bare timeout.
+   */
+  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   exited: Promise<number | null>;
 }
 
@@ -52,12 +56,29 @@ export function spawnGatehouse(args: string[], env: NodeJS.ProcessEnv = {}): Gat
     logs,
     stderr: () => err,
     exited,
-    waitForLog(match) {
+    waitForLog(match, timeoutMs = 60_000) {
       const seen = logs.find(match);
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        waiters.push({ match, resolve });
-        void exited.then((code) => reject(new Error(`gatehouse exited (${code}) before the expected log line; stderr: ${err}`)));
+        const timer = setTimeout(() => {
+          const i = waiters.indexOf(waiter);
+          if (i !== -1) waiters.splice(i, 1);
+          const tail = logs.slice(-10).map((l) => JSON.stringify(l)).join('\n');
+          reject(new Error(`no expected log line within ${timeoutMs} ms; the last lines:\n${tail}\nstderr: ${err}`));
+        }, timeoutMs);
+        timer.unref(); // while the child runs, its pipes keep the test alive; after, this must not
+        const waiter = {
+          match,
+          resolve: (line: Record<string, unknown>) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        };
+        waiters.push(waiter);
+        void exited.then((code) => {
+          clearTimeout(timer);
+          reject(new Error(`gatehouse exited (${code}) before the expected log line; stderr: ${err}`));
+        });
       });
     },
   };
