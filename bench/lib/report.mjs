@@ -35,6 +35,9 @@ export const aggregateStream = (rounds) =>
     chunksPerStream: streams > 0 ? sum(rounds.map((r) => r.chunks)) / streams : undefined,
   }));
 
+/** The largest p99 ÷ p50 at the top connection level that is not a cliff. */
+export const CLIFF_SPREAD = 3;
+
 const ok = (x) => x !== undefined && x !== null && Number.isFinite(x);
 const fInt = (x) => (ok(x) ? String(Math.round(x)) : '—');
 const fMs = (x) => (ok(x) ? (x < 10 ? x.toFixed(3) : x < 100 ? x.toFixed(2) : x.toFixed(1)) : '—');
@@ -167,6 +170,25 @@ export function targets({ plain, stream, failures, loadedConns = 32, rssLimitMb 
     ok(gs?.ttfbP50) && ok(ds?.ttfbP50) && gs.ttfbP50 - ds.ttfbP50 <= 0.5,
     ok(gs?.ttfbP50) && ok(ds?.ttfbP50) ? undefined : why('gatehouse'),
   );
+  // A cliff: some requests starve while others are served. With 256 closed-loop connections every
+  // request queues behind the others, so a fair proxy's p99 stays within a small multiple of its
+  // p50 (the bare proxy: 2.0-2.5×; Portkey 1.15 as installed: 11-13×).
+  const top = Math.max(...Object.keys(plain).map(Number));
+  if (top >= 256) {
+    const bt = P(top, 'bare-proxy');
+    const floor = ok(bt?.p99) && ok(bt?.p50) ? `; bare proxy ${fRatio(bt.p99, bt.p50)}×` : '';
+    const names = Object.keys(plain[top] ?? {}).filter((n) => n.startsWith('gatehouse'));
+    for (const name of names) {
+      const a = P(top, name);
+      const measured = ok(a?.p99) && ok(a?.p50) && a.p50 > 0;
+      verdict(
+        `no p99 cliff at ${top} connections: p99 ≤ ${CLIFF_SPREAD}× p50 (${name}, plain, median over rounds)`,
+        measured ? `${fMs(a.p99)} ÷ ${fMs(a.p50)} ms = ${fRatio(a.p99, a.p50)}×${floor}` : undefined,
+        measured && a.p99 <= CLIFF_SPREAD * a.p50,
+        measured ? undefined : why(name),
+      );
+    }
+  }
   let maxRss;
   for (const res of [plain, stream])
     for (const byName of Object.values(res))
