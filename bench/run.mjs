@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chatRequest } from './lib/payloads.mjs';
@@ -53,6 +53,8 @@ const HELP = `usage: npm run bench -- [options]
   --connections LIST      plain connection levels (default 1,32,256)
   --stream-connections L  streaming connection levels (default 1,32)
   --only LIST             only these scenarios (direct and bare-proxy are always kept)
+  --against DIR           each Gatehouse scenario also from another build (e.g. dist-base: a copy
+                          of dist/ inside the repository), measured in the same rounds
   --no-portkey            skip the Portkey install and scenario
   --mcp-connections LIST  connection levels of the MCP tools/call table (default 1,32; 32 in --quick)
   --no-mcp                skip the MCP tools/call table
@@ -81,6 +83,7 @@ const { values: opt } = parseArgs({
     connections: { type: 'string' },
     'stream-connections': { type: 'string' },
     only: { type: 'string' },
+    against: { type: 'string' },
     'no-portkey': { type: 'boolean', default: false },
     'mcp-connections': { type: 'string' },
     'no-mcp': { type: 'boolean', default: false },
@@ -204,7 +207,18 @@ function selectScenarios() {
     chosen = SCENARIOS.filter((x) => names.has(x.name));
   }
   if (opt['no-portkey']) chosen = chosen.filter((x) => x.target !== 'portkey');
-  return chosen.map((s) => ({ ...s }));
+  const out = chosen.map((s) => ({ ...s }));
+  // --against DIR: each Gatehouse scenario once more from another build, right after its own row,
+  // so a change is compared with its base in the same run, same rounds, same order.
+  if (opt.against) {
+    const dist = relative(ROOT, resolve(opt.against));
+    if (!existsSync(join(ROOT, dist, 'cli/index.js'))) throw new Error(`--against ${opt.against}: no cli/index.js there (a built dist/ inside the repository, where node_modules resolves)`);
+    for (let i = out.length - 1; i >= 0; i--) {
+      const s = out[i];
+      if (s.target === 'gatehouse') out.splice(i + 1, 0, { ...s, name: `${s.name}@${basename(dist)}`, dist, what: `${s.what}, built in ${dist}/` });
+    }
+  }
+  return out;
 }
 
 const oneLine = (s) => String(s).replace(/\s+/g, ' ').trim().slice(0, 300);
@@ -260,8 +274,9 @@ async function startGatehouse(run, s) {
   const env = { ...process.env, BENCH_UPSTREAM: run.upstream, BENCH_MCP_UPSTREAM: `${run.mock.origin}/mcp` };
   delete env.GATEHOUSE_LOG_LEVEL; // the scenario's config decides what is logged
   const configPath = join(BENCH, 'configs', s.config);
-  s.command = `node dist/cli/index.js serve --config bench/configs/${s.config} --port ${port} --admin-port ${adminPort} --no-watch`;
-  s.proc = startProcess(s.name, process.execPath, ['dist/cli/index.js', 'serve', '--config', configPath, '--port', String(port), '--admin-port', String(adminPort), '--no-watch'], { cpu: SERVER_CPU, cwd: ROOT, env });
+  const entry = `${s.dist ?? 'dist'}/cli/index.js`;
+  s.command = `node ${entry} serve --config bench/configs/${s.config} --port ${port} --admin-port ${adminPort} --no-watch`;
+  s.proc = startProcess(s.name, process.execPath, [entry, 'serve', '--config', configPath, '--port', String(port), '--admin-port', String(adminPort), '--no-watch'], { cpu: SERVER_CPU, cwd: ROOT, env });
   try {
     await waitForHttp(`http://127.0.0.1:${adminPort}/readyz`, { proc: s.proc, okStatus: 200 });
   } catch (err) {

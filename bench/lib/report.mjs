@@ -38,6 +38,9 @@ export const aggregateStream = (rounds) =>
 /** The largest p99 ÷ p50 at the top connection level that is not a cliff. */
 export const CLIFF_SPREAD = 3;
 
+/** A Gatehouse scenario of the build under test (not a `--against` build's `name@dir` copy). */
+const isUnderTest = (name) => name.startsWith('gatehouse') && !name.includes('@');
+
 const ok = (x) => x !== undefined && x !== null && Number.isFinite(x);
 const fInt = (x) => (ok(x) ? String(Math.round(x)) : '—');
 const fMs = (x) => (ok(x) ? (x < 10 ? x.toFixed(3) : x < 100 ? x.toFixed(2) : x.toFixed(1)) : '—');
@@ -177,7 +180,7 @@ export function targets({ plain, stream, failures, loadedConns = 32, rssLimitMb 
   if (top >= 256) {
     const bt = P(top, 'bare-proxy');
     const floor = ok(bt?.p99) && ok(bt?.p50) ? `; bare proxy ${fRatio(bt.p99, bt.p50)}×` : '';
-    const names = Object.keys(plain[top] ?? {}).filter((n) => n.startsWith('gatehouse'));
+    const names = Object.keys(plain[top] ?? {}).filter(isUnderTest);
     for (const name of names) {
       const a = P(top, name);
       const measured = ok(a?.p99) && ok(a?.p50) && a.p50 > 0;
@@ -193,7 +196,7 @@ export function targets({ plain, stream, failures, loadedConns = 32, rssLimitMb 
   for (const res of [plain, stream])
     for (const byName of Object.values(res))
       for (const [name, a] of Object.entries(byName))
-        if (name.startsWith('gatehouse') && ok(a?.rss)) maxRss = Math.max(maxRss ?? 0, a.rss);
+        if (isUnderTest(name) && ok(a?.rss)) maxRss = Math.max(maxRss ?? 0, a.rss);
   verdict(
     `RSS ≤ ${rssLimitMb} MB under load (largest sample, any Gatehouse scenario)`,
     ok(maxRss) ? `${fMb(maxRss)} MB` : undefined,

@@ -37,6 +37,22 @@ const behaviours: Record<string, Behaviour> = {
   },
   // A wrong baseUrl: a web server's HTML 404, not an API error.
   'html-404': (res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>Not Found</body></html>'),
+  // Complete as HTTP (a content-length, all of it sent), cut as JSON.
+  'cut-answer': (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"'),
+  'garbled-answer': (res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"x","object":"chat.completion","choices":[],"usage":{"prompt_tokens":1,}}'),
+  'cut-embeddings': (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2'),
+  // Usage at the top level, and look-alikes inside a string and a nested object that must not be read.
+  'usage-answer': (res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        id: 'x',
+        object: 'chat.completion',
+        model: 'm',
+        choices: [{ index: 0, message: { role: 'assistant', content: '"usage":{"prompt_tokens":9}' }, finish_reason: 'stop', usage: { prompt_tokens: 7 } }],
+        usage: { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150 },
+      }),
+    ),
   'stream-stall': (res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write('data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\n');
@@ -66,6 +82,8 @@ before(async () => {
   - { name: "stream-braced-garbage", provider: edge }
   - { name: "no-trailing-blank", provider: edge, price: { input: 1000, output: 1000 } }
   - { name: "html-404", provider: edge }
+  - { name: "*-answer", provider: edge, price: { input: 1000, output: 1000 } }
+  - { name: "cut-embeddings", provider: edge }
   - { name: slow, provider: slow, price: { input: 1, output: 1 } }`,
     }),
   );
@@ -96,6 +114,20 @@ test('an error whose body stalls is still answered once the idle timeout passes'
 
 test('a 200 whose JSON is not an object is 502 upstream_invalid_response, not a 500', async () => {
   await expectApiError(client.chat.completions.create({ model: 'json-null', messages }), 502, 'upstream_invalid_response');
+});
+
+test('a 200 whose JSON is cut or garbled is 502 upstream_invalid_response, for chat and embeddings alike', async () => {
+  await expectApiError(client.chat.completions.create({ model: 'cut-answer', messages }), 502, 'upstream_invalid_response');
+  await expectApiError(client.chat.completions.create({ model: 'garbled-answer', messages }), 502, 'upstream_invalid_response');
+  await expectApiError(client.embeddings.create({ model: 'cut-embeddings', input: 'hi' }), 502, 'upstream_invalid_response');
+});
+
+test('an answer passed through as received is accounted from its top-level usage only', async () => {
+  const { data, response } = await client.chat.completions.create({ model: 'usage-answer', messages }).withResponse();
+  assert.equal(data.choices[0]!.message.content, '"usage":{"prompt_tokens":9}');
+  assert.deepEqual(data.usage, { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150 });
+  // 100 input and 50 output tokens at 1000 USD per million each.
+  assert.equal(response.headers.get('x-gatehouse-cost-usd'), '0.15');
 });
 
 test('odd but valid JSON (a null choice) is relayed as the provider sent it', async () => {

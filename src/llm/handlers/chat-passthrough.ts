@@ -6,13 +6,12 @@ import { openAIErrorObject } from '../formats/openai-errors.js';
 import { ChatStreamObserver } from '../formats/openai-chat-stream.js';
 import { sseData, type SseEvent } from '../sse.js';
 import { usageFromOpenAI } from '../usage.js';
-import { account, runResponsePhases } from './account.js';
-import { MAX_UPSTREAM_BODY, parseProviderJson, sendPassthrough, sendProviderJson } from './respond.js';
+import { acceptNativeAnswer, runResponsePhases } from './account.js';
+import { MAX_UPSTREAM_BODY, sendPassthrough, sendProviderJson } from './respond.js';
 import { parseEventData, relayStream } from './stream-relay.js';
-import { streamUsage, UPSTREAM_FORMATS, usageOrEstimate } from './upstream-formats.js';
+import { streamUsage, UPSTREAM_FORMATS } from './upstream-formats.js';
 import { passthroughBytes } from './passthrough-bytes.js';
 import { streamTextFilter } from '../response-text/stream-filter.js';
-import { inspectJsonResponse } from '../response-text/json-response.js';
 
 const INCLUDE_USAGE_MEMBER = Buffer.from('"stream_options":{"include_usage":true},');
 
@@ -68,11 +67,9 @@ export async function forwardChatNatively(exchange: Exchange, raw: Buffer, res: 
     );
   }
   const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
-  const json = parseProviderJson(buf, route.provider.name);
-  account(exchange, upstreamModel, usageOrEstimate(UPSTREAM_FORMATS.chat, outBody, json));
-  const inspected = inspectJsonResponse(exchange, json);
+  const answer = acceptNativeAnswer(exchange, UPSTREAM_FORMATS.chat, upstreamModel, outBody, buf);
   await runResponsePhases(exchange, logger);
-  sendProviderJson(exchange, res, inspected ?? buf);
+  sendProviderJson(exchange, res, answer);
 }
 
 /** Inserts `member,` right after the opening brace of a JSON object's bytes. */

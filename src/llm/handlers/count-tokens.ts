@@ -5,7 +5,8 @@ import { readAll, sendAttempt } from '../../routing/attempt.js';
 import { countTokensRequestSchema, messagesTextView } from '../formats/anthropic-messages.js';
 import { countMessagesPromptTokens } from '../tokens.js';
 import { prepareExchange } from './prepare.js';
-import { MAX_UPSTREAM_BODY, parseProviderJson, sendJson, sendPassthrough, sendProviderJson } from './respond.js';
+import { MAX_UPSTREAM_BODY, sendJson, sendPassthrough, sendProviderJson } from './respond.js';
+import { parseProviderJson } from './provider-json.js';
 import { passthroughBytes } from './passthrough-bytes.js';
 
 /**

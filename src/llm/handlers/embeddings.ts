@@ -8,7 +8,8 @@ import { countTextTokens } from '../tokens.js';
 import { estimatedUsage, usageFromOpenAI } from '../usage.js';
 import { account, runResponsePhases } from './account.js';
 import { prepareExchange } from './prepare.js';
-import { MAX_UPSTREAM_BODY, parseProviderJson, sendPassthrough, sendProviderJson } from './respond.js';
+import { MAX_UPSTREAM_BODY, sendPassthrough, sendProviderJson } from './respond.js';
+import { providerUsage } from './provider-json.js';
 import { passthroughBytes } from './passthrough-bytes.js';
 
 /** POST /v1/embeddings */
@@ -29,8 +30,8 @@ export async function handleEmbeddings(exchange: Exchange, raw: Buffer, res: Ser
   const result = await sendAttempt(exchange, route, { operation: 'embeddings', model: upstreamModel, body: bytes, parsed: outBody });
   if (result.kind === 'passthrough') return sendPassthrough(exchange, res, result.status, result.body);
   const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
-  const json = parseProviderJson(buf, route.provider.name);
-  account(exchange, upstreamModel, usageFromOpenAI(json.usage) ?? estimatedUsage(countInputTokens(body.input), 0));
+  // Checked to be a JSON object; only its usage is parsed (the vectors are passed on as received).
+  account(exchange, upstreamModel, usageFromOpenAI(providerUsage(buf, route.provider.name)) ?? estimatedUsage(countInputTokens(body.input), 0));
   await runResponsePhases(exchange, logger);
   sendProviderJson(exchange, res, buf);
 }

@@ -7,10 +7,11 @@ import { findTranslation, type Translation, type TranslationContext } from '../t
 import { translateErrorDocument } from '../translate/error-documents.js';
 import type { StreamObserver, WireEvent } from '../formats/wire-event.js';
 import type { SseEvent } from '../sse.js';
-import { account, runResponsePhases } from './account.js';
+import { account, acceptNativeAnswer, runResponsePhases } from './account.js';
 import { forwardChatNatively } from './chat-passthrough.js';
 import { prepareExchange } from './prepare.js';
-import { MAX_UPSTREAM_BODY, parseProviderJson, sendPassthrough, sendProviderJson } from './respond.js';
+import { MAX_UPSTREAM_BODY, sendPassthrough, sendProviderJson } from './respond.js';
+import { parseProviderJson } from './provider-json.js';
 import { parseEventData, relayStream, type StreamStrategy } from './stream-relay.js';
 import { serializeEvent, type ClientSurface } from './surfaces.js';
 import { checkAnswer, streamUsage, UPSTREAM_FORMATS, usageOrEstimate } from './upstream-formats.js';
@@ -80,11 +81,9 @@ async function forwardNatively(exchange: Exchange, surface: ClientSurface, raw: 
     return relayStream(exchange, result.response, res, upstreamModel, strategy, logger);
   }
   const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
-  const json = parseProviderJson(buf, route.provider.name);
-  account(exchange, upstreamModel, usageOrEstimate(format, outBody, json));
-  const inspected = inspectJsonResponse(exchange, json);
+  const answer = acceptNativeAnswer(exchange, format, upstreamModel, outBody, buf);
   await runResponsePhases(exchange, logger);
-  sendProviderJson(exchange, res, inspected ?? buf);
+  sendProviderJson(exchange, res, answer);
 }
 
 /** Passes an event's bytes through after letting the observer read it. */

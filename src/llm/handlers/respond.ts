@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import { GatehouseError } from '../../errors/gatehouse-error.js';
 import type { Exchange } from '../../pipeline/exchange.js';
 import { costHeader, overheadHeader } from './account.js';
 
@@ -24,20 +23,6 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
   const body = JSON.stringify(value);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers });
   res.end(body);
-}
-
-/** Parses a provider's JSON body; anything but a JSON object is an invalid response. */
-export function parseProviderJson(buf: Buffer, provider: string): Record<string, unknown> {
-  let json: unknown;
-  try {
-    json = JSON.parse(buf.toString('utf8'));
-  } catch {
-    throw new GatehouseError('upstream_invalid_response', `Provider "${provider}" sent a body that is not JSON.`);
-  }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    throw new GatehouseError('upstream_invalid_response', `Provider "${provider}" sent JSON that is not an object.`);
-  }
-  return json as Record<string, unknown>;
 }
 
 /** A provider's successful JSON answer, as received, with the gateway's headers. */

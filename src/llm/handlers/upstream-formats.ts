@@ -10,6 +10,7 @@ import { countResponsesPromptTokens, responsesResponseText, usageFromResponses }
 import { ResponsesStreamObserver } from '../formats/responses-stream.js';
 import type { StreamObserver } from '../formats/wire-event.js';
 import { GatehouseError } from '../../errors/gatehouse-error.js';
+import { parseProviderJson, providerUsage } from './provider-json.js';
 import { countChatPromptTokens, countMessagesPromptTokens, countTextTokens } from '../tokens.js';
 import { estimatedUsage, usageFromOpenAI, type Usage } from '../usage.js';
 import type { GenerativeOperation } from './surfaces.js';
@@ -51,6 +52,15 @@ export const UPSTREAM_FORMATS: Readonly<Record<GenerativeOperation, UpstreamForm
 /** The provider's usage, or the gateway's count when the provider reported none. */
 export function usageOrEstimate(format: UpstreamFormat, upstreamBody: Readonly<Record<string, unknown>>, json: Record<string, unknown>): Usage {
   return format.usageOf(json) ?? estimatedUsage(format.countPrompt(upstreamBody), countTextTokens(format.responseText(json)));
+}
+
+/**
+ * The usage of an answer forwarded as the provider sent it: the body is checked to be a JSON object
+ * and only its `usage` is parsed (providerUsage); the whole answer is parsed only when that holds
+ * no usage and the answer's text must be counted.
+ */
+export function forwardedUsage(format: UpstreamFormat, upstreamBody: Readonly<Record<string, unknown>>, buf: Buffer, provider: string): Usage {
+  return format.usageOf({ usage: providerUsage(buf, provider) }) ?? usageOrEstimate(format, upstreamBody, parseProviderJson(buf, provider));
 }
 
 /**
