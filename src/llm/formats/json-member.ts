@@ -10,6 +10,11 @@ export interface ObjectMember {
   /** Byte offsets of the last top-level value of the member, or -1 when the object has none. */
   readonly start: number;
   readonly end: number;
+  /**
+   * Some top-level key is written with escapes (`"us\u0061ge"`), so it may be the member spelt
+   * another way, and the offsets are not the final word: parse the whole body to be exact.
+   */
+  readonly escapedKey: boolean;
 }
 
 export type ObjectScan = ObjectMember | 'not_json' | 'not_object';
@@ -60,14 +65,16 @@ export function scanObjectMember(bytes: Uint8Array, key: Uint8Array): ObjectScan
   const stack: number[] = [];
   let start = -1;
   let end = -1;
+  let escapedKey = false;
   i = skipSpace(bytes, i + 1);
-  if (bytes[i] === CLOSE_OBJECT) return skipSpace(bytes, i + 1) === n ? { start, end } : 'not_json';
+  if (bytes[i] === CLOSE_OBJECT) return skipSpace(bytes, i + 1) === n ? { start, end, escapedKey } : 'not_json';
   for (;;) {
     // A member of the top-level object: "key" : value
     if (bytes[i] !== QUOTE) return 'not_json';
     const keyEnd = skipString(bytes, i);
     if (keyEnd < 0) return 'not_json';
     const isKey = keyEnd - i === key.length && sameBytes(bytes, i, key);
+    if (!escapedKey && hasByte(bytes, BACKSLASH, i + 1, keyEnd - 1)) escapedKey = true;
     i = skipSpace(bytes, keyEnd);
     if (bytes[i] !== COLON) return 'not_json';
     i = skipSpace(bytes, i + 1);
@@ -85,8 +92,13 @@ export function scanObjectMember(bytes: Uint8Array, key: Uint8Array): ObjectScan
       continue;
     }
     if (c !== CLOSE_OBJECT) return 'not_json';
-    return skipSpace(bytes, i + 1) === n ? { start, end } : 'not_json';
+    return skipSpace(bytes, i + 1) === n ? { start, end, escapedKey } : 'not_json';
   }
+}
+
+function hasByte(bytes: Uint8Array, byte: number, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (bytes[k] === byte) return true;
+  return false;
 }
 
 function sameBytes(bytes: Uint8Array, at: number, key: Uint8Array): boolean {

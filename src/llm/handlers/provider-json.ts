@@ -25,13 +25,15 @@ const USAGE_KEY = Buffer.from('"usage"');
 
 /**
  * The top-level `usage` of a provider's JSON body (undefined when it has none), refusing what
- * parseProviderJson refuses, with the same errors, without building the rest of the body: for an
- * answer the gateway forwards as received. A key written with escapes (`"us\u0061ge"`) is not
- * recognised; the caller then counts tokens as for an answer without usage.
+ * parseProviderJson refuses, with the same errors, and reading it as JSON.parse would — without
+ * building the rest of the body: for an answer the gateway forwards as received. Only when a
+ * top-level key is written with escapes (it might be `usage` spelt another way) is the whole body
+ * parsed.
  */
 export function providerUsage(buf: Buffer, provider: string): unknown {
   const scan = scanObjectMember(buf, USAGE_KEY);
   if (scan === 'not_json') throw notJson(provider);
   if (scan === 'not_object') throw notObject(provider);
+  if (scan.escapedKey) return parseProviderJson(buf, provider).usage;
   return scan.start < 0 ? undefined : JSON.parse(buf.toString('utf8', scan.start, scan.end)) as unknown;
 }

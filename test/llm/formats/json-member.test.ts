@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { scanObjectMember } from '../../../src/llm/formats/json-member.js';
+import { providerUsage } from '../../../src/llm/handlers/provider-json.js';
 
 const USAGE = Buffer.from('"usage"');
 
@@ -24,6 +25,7 @@ function agree(bytes: Buffer, label: string): void {
     return;
   }
   assert.equal(expected.verdict, 'object', `${label}: ${JSON.stringify(bytes.toString('utf8'))}`);
+  if (scan.escapedKey) return; // the caller parses the whole body then (see the escaped-key test)
   const usage = scan.start < 0 ? undefined : JSON.parse(bytes.toString('utf8', scan.start, scan.end));
   assert.deepEqual(usage, expected.usage, `${label}: ${JSON.stringify(bytes.toString('utf8'))}`);
 }
@@ -42,12 +44,28 @@ test('a provider answer: the usage member is found, nested "usage" keys and stri
 });
 
 test('no usage member, the last of duplicates, and an empty object', () => {
-  assert.deepEqual(scanObjectMember(Buffer.from('{"a":1}'), USAGE), { start: -1, end: -1 });
-  assert.deepEqual(scanObjectMember(Buffer.from(' { } '), USAGE), { start: -1, end: -1 });
+  assert.deepEqual(scanObjectMember(Buffer.from('{"a":1}'), USAGE), { start: -1, end: -1, escapedKey: false });
+  assert.deepEqual(scanObjectMember(Buffer.from(' { } '), USAGE), { start: -1, end: -1, escapedKey: false });
   const text = '{"usage":{"a":1},"x":[],"usage" : {"b":2} }';
   const scan = scanObjectMember(Buffer.from(text), USAGE);
   assert.ok(typeof scan === 'object');
   assert.equal(text.slice(scan.start, scan.end), '{"b":2}');
+});
+
+test('a top-level key written with escapes is flagged (it may be the member spelt another way); escapes elsewhere are not', () => {
+  const escaped = scanObjectMember(Buffer.from('{"usage":{"t":1},"us\\u0061ge":{"t":2}}'), USAGE);
+  assert.ok(typeof escaped === 'object' && escaped.escapedKey);
+  const nested = scanObjectMember(Buffer.from('{"a":{"k\\"ey":"v\\n"},"s":"\\u0041","usage":{"t":1}}'), USAGE);
+  assert.ok(typeof nested === 'object' && !nested.escapedKey && nested.start > 0);
+});
+
+test('providerUsage reads usage as JSON.parse does, an escaped duplicate included, and refuses with the provider errors', () => {
+  assert.deepEqual(providerUsage(Buffer.from('{"choices":[],"usage":{"prompt_tokens":1},"us\\u0061ge":{"prompt_tokens":2}}'), 'p'), { prompt_tokens: 2 });
+  assert.equal(providerUsage(Buffer.from('{"choices":[],"usage":{"prompt_tokens":1},"us\\u0061ge":null}'), 'p'), null);
+  assert.deepEqual(providerUsage(Buffer.from('{"usage":{"prompt_tokens":3}}'), 'p'), { prompt_tokens: 3 });
+  assert.equal(providerUsage(Buffer.from('{"choices":[]}'), 'p'), undefined);
+  assert.throws(() => providerUsage(Buffer.from('{"usage":'), 'p'), /Provider "p" sent a body that is not JSON\./);
+  assert.throws(() => providerUsage(Buffer.from('[1]'), 'p'), /Provider "p" sent JSON that is not an object\./);
 });
 
 test('cut, garbled and non-object bodies are told apart as JSON.parse tells them', () => {
