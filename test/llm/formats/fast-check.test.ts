@@ -8,6 +8,7 @@ import { fastCheck } from '../../../src/llm/formats/fast-check.js';
 import { chatRequestSchema, embeddingsRequestSchema } from '../../../src/llm/formats/openai-chat.js';
 import { responsesRequestSchema } from '../../../src/llm/formats/openai-responses.js';
 import { countTokensRequestSchema, messagesRequestSchema } from '../../../src/llm/formats/anthropic-messages.js';
+import { prng } from '../../support/prng.js';
 
 const SCHEMAS = { chat: chatRequestSchema, embeddings: embeddingsRequestSchema, responses: responsesRequestSchema, messages: messagesRequestSchema, count_tokens: countTokensRequestSchema };
 
@@ -39,18 +40,6 @@ const VALID: Record<keyof typeof SCHEMAS, unknown[]> = {
   count_tokens: [{ model: 'claude', messages: [{ role: 'user', content: 'hi' }] }],
 };
 
-/** A seeded PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const ODD_VALUES: unknown[] = [undefined, null, 0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '', 'x', 'user', 'tool', true, false, [], [1], {}, { type: 'text' }, 2 ** 60];
 
 /** Replaces one value somewhere in `value` (or deletes a key) at random. */
@@ -78,7 +67,7 @@ describe('fastCheck', () => {
         assert.equal(schema.safeParse(body).success, true, JSON.stringify(body));
         assert.equal(check(body), true, JSON.stringify(body));
       }
-      const rnd = random(name.length * 7919);
+      const rnd = prng(name.length * 7919);
       let refusedByBoth = 0;
       for (let i = 0; i < 3000; i++) {
         const base = VALID[name][i % VALID[name].length];

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { scanObjectMember } from '../../../src/llm/formats/json-member.js';
 import { providerUsage } from '../../../src/llm/handlers/provider-json.js';
+import { prng } from '../../support/prng.js';
 
 const USAGE = Buffer.from('"usage"');
 
@@ -121,18 +122,6 @@ test('a hostile depth costs no call stack', () => {
   assert.equal(scanObjectMember(Buffer.from('{"a":' + '['.repeat(200_000) + '}'), USAGE), 'not_json');
 });
 
-// Seeded, so a failure names a reproducible body.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const STRINGS = ['', 'usage', 'a "quoted" word', 'back\\slash', 'línea ñ', '😀 emoji', 'tab\tnew\nline', '\u2028', '{"usage":1}', '\u0000'];
 
 function value(next: () => number, depth: number): unknown {
@@ -156,7 +145,7 @@ const SPACES = [' ', '\n', '\r\n', '\t', ''];
 const MUTATIONS = ['', '"', '\\', ',', ':', '{', '}', '[', ']', '-', '.', 'e', '0', ' ', 'n', '\u0001'];
 
 test('agrees with JSON.parse on 3,000 generated bodies and 3,000 mutations of them', () => {
-  const next = rng(20261124);
+  const next = prng(20261124); // seeded: a failure names a reproducible body
   for (let round = 0; round < 3000; round++) {
     const top = next() < 0.85 ? { ...(value(next, 0) as object), usage: value(next, 1) } : value(next, 0);
     // Re-spaced between tokens without touching strings: JSON.stringify's indent plus random padding.
