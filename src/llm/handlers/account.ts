@@ -27,7 +27,6 @@ export function overheadHeader(exchange: Exchange): string {
   return exchange.overheadMs().toFixed(3);
 }
 
-/** The inspect-out and account phases of the route's chain; nothing to do (and no promise) when it has none. */
 /**
  * A non-streamed answer in the client's own format: accounted, then through the response
  * inspectors. Only when a policy inspects responses is the whole answer parsed; otherwise it is
@@ -45,6 +44,7 @@ export function acceptNativeAnswer(exchange: Exchange, format: UpstreamFormat, u
   return inspectJsonResponse(exchange, json) ?? buf;
 }
 
+/** The inspect-out and account phases of the route's chain; nothing to do (and no promise) when it has none. */
 export function runResponsePhases(exchange: Exchange, logger: Logger): Promise<void> | undefined {
   const chain = exchange.route!.chain;
   return chain.responseHooks ? runPhases(chain, RESPONSE_PHASES, exchange, logger) : undefined;
