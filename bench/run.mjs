@@ -373,6 +373,13 @@ function headerLines(headers) {
   return Object.entries(headers ?? {}).map(([k, v]) => `${k}: ${v}`).join('\n');
 }
 
+/**
+ * From this many connections up, wrk holds each connection's first request for HOLD_MS, so that the
+ * figures are the steady state and not the accept ramp (bench/wrk/chat.lua, bench/README.md).
+ */
+const HOLD_FROM_CONNECTIONS = 128;
+const HOLD_MS = 500;
+
 async function runWrk(run, s, conns, seconds, mcp = false) {
   const path = mcp ? s.mcp : '/v1/chat/completions';
   const env = {
@@ -380,6 +387,8 @@ async function runWrk(run, s, conns, seconds, mcp = false) {
     BENCH_BODY_FILE: mcp ? run.mcpBodyFile : run.bodyFile,
     BENCH_HEADERS: headerLines(mcp ? { ...s.headers, ...s.mcpHeaders } : s.headers),
     BENCH_PATH: path,
+    BENCH_CONNECTIONS: String(conns),
+    BENCH_HOLD_MS: conns >= HOLD_FROM_CONNECTIONS ? String(HOLD_MS) : '0',
   };
   const args = ['-t1', `-c${conns}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(BENCH, 'wrk/chat.lua'), `${s.origin}${path}`];
   return measured(s, async () => {
@@ -390,7 +399,8 @@ async function runWrk(run, s, conns, seconds, mcp = false) {
     const r = JSON.parse(line.slice('BENCH_JSON '.length));
     const errs = r.errors.connect + r.errors.read + r.errors.write + r.errors.status + r.errors.timeout;
     return {
-      rps: r.requests / (r.duration_us / 1e6),
+      // The hold is idle time at the start of the run, not time the scenario had to serve requests.
+      rps: r.requests / ((r.duration_us - (r.hold_us ?? 0)) / 1e6),
       p50: r.p50_us / 1000,
       p99: r.p99_us / 1000,
       requests: r.requests,
