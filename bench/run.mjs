@@ -655,6 +655,13 @@ async function soak(run) {
     });
     await ref.exited;
     if (!direct) throw new Error(`the reference paced client printed no summary: ${tailOf(ref)}`);
+    // Started afresh: idle through the reference run, V8's memory reducer would have shrunk its heap
+    // (92 vs 118 MB), and the soak would count the heap growing back as growth after the warm-up.
+    if (s.proc !== undefined) {
+      log(`soak: restarting ${s.name} so that it starts the soak as it starts in production, not after a minute idle`);
+      await stopProcess(s.proc);
+      await startTarget(run, s);
+    }
   }
   log(`soak: ${s.name} at ${rate} req/s for ${total} s (${warm} s warm-up), paced client on core ${LOAD_CPU}`);
   const args = pacedArgs(s, total, warm);
