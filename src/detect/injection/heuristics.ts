@@ -119,7 +119,10 @@ const LEET_WORD_RE = /\b(?=[a-z0-9@$]*[a-z])(?=[a-z0-9@$]*[0134578@$])[a-z0-9@$]
 const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's' };
 const SPACED_RE = /\b(?:[a-z][ .\-_*]{1,2}){3,}[a-z]\b/gi;
 const SPACED_PROBE = /\b[a-z][ .\-_*]{1,2}[a-z][ .\-_*]{1,2}[a-z][ .\-_*]{1,2}[a-z]\b/i;
-const LEET_PROBE = /[a-z][0134578@$][a-z]|[0134578@$][a-z]{2}/i;
+// A letter, a leet digit or symbol, a letter — or a leet character and two letters. Written to start
+// at the leet character, which prose rarely has, so the engine skips to it (2.4 → 0.9 µs on the
+// bench's chat request) instead of trying the pattern at every letter.
+export const LEET_PROBE = /[0134578@$](?:[a-z]{2}|(?<=[a-z][0134578@$])[a-z])/i;
 
 /**
  * The text with leetspeak letters restored ("1gn0r3" → "ignore") and letter-by-letter words
