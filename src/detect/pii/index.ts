@@ -36,9 +36,19 @@ export const PII_DETECTORS: Readonly<Record<string, Detector>> = {
 
 const ALL = Object.values(PII_DETECTORS);
 
+/**
+ * Detectors that return nothing, at once, for a text without an ASCII digit (each tests /\d/
+ * first). Together detectPii tests once and skips them: five scans of a digit-free slot were
+ * ~2 µs of a guarded chat request (bench/).
+ */
+const DIGITS_ONLY: ReadonlySet<Detector> = new Set([detectPhone, detectCreditCard, detectIban, detectUsSsn, detectStreetAddress]);
+const HAS_DIGIT = /\d/;
+
 export const detectPii: Detector = (text) => {
+  const digits = HAS_DIGIT.test(text);
   let found: DetectedEntity[] | undefined;
   for (let i = 0; i < ALL.length; i++) {
+    if (!digits && DIGITS_ONLY.has(ALL[i])) continue;
     const f = ALL[i](text);
     if (f.length > 0) found = found === undefined ? f : found.concat(f);
   }
