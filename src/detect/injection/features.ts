@@ -26,12 +26,19 @@ const CONFUSABLE_RE = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`, 'g');
 const INVISIBLE_RE = /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g;
 const SPACE_RE = /\s+/g;
 
-// Every look-alike and invisible character is outside ASCII, and NFKC leaves ASCII as it is.
-const NON_ASCII_RE = /[^\x00-\x7f]/;
+/**
+ * Whether `text` has a code unit above 0x7f — every look-alike and invisible character does, and
+ * NFKC leaves ASCII as it is. Exactly then is its UTF-8 longer than it (a lone surrogate becomes 3
+ * bytes); counted natively, that is ~10× faster than testing /[^\x00-\x7f]/ (0.09 vs 0.9 µs for
+ * the bench's chat request), and it runs several times per scored text.
+ */
+export function hasNonAscii(text: string): boolean {
+  return Buffer.byteLength(text, 'utf8') !== text.length;
+}
 
 /** NFKC, look-alikes folded, invisible characters removed; case and line breaks kept (for the heuristics). */
 export function foldConfusables(text: string): string {
-  if (!NON_ASCII_RE.test(text)) return text;
+  if (!hasNonAscii(text)) return text;
   return text.normalize('NFKC').replace(INVISIBLE_RE, '').replace(CONFUSABLE_RE, (c) => CONFUSABLES[c] ?? c);
 }
 
@@ -46,7 +53,7 @@ export function normalizeText(text: string): string {
  */
 export function normalizeFolded(folded: string): string {
   const lower = folded.toLowerCase();
-  return (NON_ASCII_RE.test(lower) ? lower.replace(CONFUSABLE_RE, (c) => CONFUSABLES[c] ?? c) : lower).replace(SPACE_RE, ' ').trim();
+  return (hasNonAscii(lower) ? lower.replace(CONFUSABLE_RE, (c) => CONFUSABLES[c] ?? c) : lower).replace(SPACE_RE, ' ').trim();
 }
 
 function isWordChar(c: number): boolean {
@@ -118,7 +125,7 @@ function hashFeatures(norm: string): Int32Array {
  * garbage. Undefined for a text with any non-ASCII character (the string path handles those).
  */
 function dotFoldedAscii(folded: string, packed: PackedWeights): number | undefined {
-  if (NON_ASCII_RE.test(folded)) return undefined;
+  if (hasNonAscii(folded)) return undefined;
   const ws = workspaceFor(folded.length);
   ws.codeBytes.write(folded, 0, 'utf16le');
   const cs = ws.codes;
