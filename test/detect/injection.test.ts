@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { FEATURE_DIM, dotFeatures, foldConfusables, forEachFeature, hasNonAscii, normalizeFolded, normalizeText, packedWeight } from '../../src/detect/injection/features.js';
 import { decodeModel, logit, logitFolded, type WeightsFile } from '../../src/detect/injection/model.js';
-import { LEET_PROBE, deobfuscate, matchSignals, substantive } from '../../src/detect/injection/heuristics.js';
+import { LEET_PROBE, deobfuscate, hasBase64Run, matchSignals, substantive } from '../../src/detect/injection/heuristics.js';
 import { prng } from '../support/prng.js';
 import { defaultInjectionThreshold, scoreInjection } from '../../src/detect/injection/index.js';
 import { splitSegments } from '../../src/detect/injection/segments.js';
@@ -237,6 +237,26 @@ describe('injection model', () => {
       for (const t of [ch, `ab${ch}`, `${ch}cd`]) if (hasNonAscii(t) !== reference.test(t)) assert.fail(`code unit ${c.toString(16)} in ${JSON.stringify(t)}`);
     }
     for (const t of ['', 'plain ascii only', 'emoji 😀', '\ud83d', 'tail \ude00', 'é']) assert.equal(hasNonAscii(t), reference.test(t), JSON.stringify(t));
+  });
+  it('finds a run of 120 base64 characters exactly where a character-by-character count does', () => {
+    const counted = (text: string): boolean => {
+      let run = 0;
+      for (const ch of text) if (/[A-Za-z0-9+/]/.test(ch) ? ++run >= 120 : (run = 0) !== 0) return true;
+      return false;
+    };
+    const next = prng(0xb64);
+    for (let k = 0; k < 3000; k++) {
+      // Runs of random length (around 120) between single other characters, so windows end everywhere.
+      let text = '';
+      while (text.length < 600) {
+        const len = Math.floor(next() * 160);
+        for (let i = 0; i < len; i++) text += 'aZ09+/'[Math.floor(next() * 6)];
+        text += ' =\n-é'[Math.floor(next() * 5)];
+      }
+      text = text.slice(0, Math.floor(next() * 600));
+      if (hasBase64Run(text) !== counted(text)) assert.fail(`differs on ${JSON.stringify(text)}`);
+    }
+    for (const n of [0, 119, 120, 121]) assert.equal(hasBase64Run(`x ${'A'.repeat(n)} y`), n >= 120, String(n));
   });
   it('finds leetspeak exactly where the plain two-way pattern does (its rewrite starts at the leet character)', () => {
     const reference = /[a-z][0134578@$][a-z]|[0134578@$][a-z]{2}/i;
