@@ -37,11 +37,11 @@ export const PII_DETECTORS: Readonly<Record<string, Detector>> = {
 const ALL = Object.values(PII_DETECTORS);
 
 /**
- * Detectors that return nothing, at once, for a text without an ASCII digit (each tests /\d/
- * first). Together detectPii tests once and skips them: five scans of a digit-free slot were
- * ~2 µs of a guarded chat request (bench/).
+ * Detectors that return nothing, at once, for a text without an ASCII digit (each tests /\d/, or
+ * the date of birth /\d{4}|\d[/.\-]\d/, first). Together detectPii tests once and skips them:
+ * six scans of a digit-free slot were ~2.5 µs of a guarded chat request (bench/).
  */
-const DIGITS_ONLY: ReadonlySet<Detector> = new Set([detectPhone, detectCreditCard, detectIban, detectUsSsn, detectStreetAddress]);
+const DIGITS_ONLY: ReadonlySet<Detector> = new Set([detectPhone, detectCreditCard, detectIban, detectUsSsn, detectStreetAddress, detectDateOfBirth]);
 const HAS_DIGIT = /\d/;
 
 export const detectPii: Detector = (text) => {
