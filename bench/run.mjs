@@ -466,12 +466,10 @@ async function measure(run) {
   const cpuStat0 = cpuStat();
   const est = estimateSeconds(run);
   log(`measuring ${scenarios.map((s) => s.name).join(', ')}: ${cfg.rounds} round(s), plain at ${cfg.levels.join('/')} conns for ${cfg.duration} s, streaming at ${cfg.streamLevels.join('/')} conns for ${cfg.streamDurationMs / 1000} s (about ${Math.ceil(est / 60)} min)`);
-  // The highest level warms up too: the heap grows to what 256 requests in flight need, and a
-  // freshly started production set measured p99 278, 124, 75 and 74 ms in its first four 5 s runs.
-  const busiest = Math.max(...cfg.levels);
+  const busiest = busiestWarmup();
   for (const s of scenarios) {
     if (plainOk(s)) await guard(s, 'plain', () => runWrk(run, s, 32, cfg.warmup));
-    if (plainOk(s) && busiest > 32) await guard(s, 'plain', () => runWrk(run, s, busiest, cfg.warmup));
+    if (plainOk(s) && busiest !== undefined) await guard(s, 'plain', () => runWrk(run, s, busiest, cfg.warmup));
     if (streamOk(s)) await guard(s, 'stream', () => runStreamProbe(run, s, 32, cfg.streamWarmupMs));
     if (mcpOk(s)) await guard(s, 'mcp', () => runWrk(run, s, 32, cfg.warmup, true));
   }
@@ -579,11 +577,21 @@ function stealShares(a, b) {
     .join(', ');
 }
 
+/**
+ * The plain level above 32 that also gets a warm-up (the highest), if any: the heap grows to what
+ * 256 requests in flight need, and a freshly started production set measured p99 278, 124, 75 and
+ * 74 ms in its first four 5 s runs there.
+ */
+function busiestWarmup() {
+  const busiest = Math.max(...cfg.levels);
+  return busiest > 32 ? busiest : undefined;
+}
+
 function estimateSeconds(run) {
   const n = run.scenarios.length;
   const m = cfg.mcpLevels.length === 0 ? 0 : run.scenarios.filter((s) => s.mcp !== undefined).length;
   return (
-    n * ((Math.max(...cfg.levels) > 32 ? 2 : 1) * cfg.warmup + cfg.streamWarmupMs / 1000) +
+    n * ((busiestWarmup() === undefined ? 1 : 2) * cfg.warmup + cfg.streamWarmupMs / 1000) +
     m * cfg.warmup +
     cfg.rounds * (n * (cfg.levels.length * (cfg.duration + 0.3) + cfg.streamLevels.length * (cfg.streamDurationMs / 1000 + 0.4)) + m * cfg.mcpLevels.length * (cfg.duration + 0.3))
   );

@@ -63,9 +63,10 @@ function isWordChar(c: number): boolean {
 /**
  * Buffers for the text being scored: its UTF-16 code units, its word hashes (full 32 bits, for the
  * bigrams) and, for forEachFeature (training), every feature's slot in order — words, bigrams,
- * character n-grams; scoring looks each weight up as it hashes and writes no slot. Scoring is synchronous, so one set is
- * reused from call to call, up to KEEP_CHARS; a longer text gets its own, dropped after the call,
- * so that one huge prompt does not pin tens of MB for the life of the process.
+ * character n-grams; scoring looks each weight up as it hashes and writes no slot. Scoring is
+ * synchronous, so one set is reused from call to call, up to KEEP_CHARS; a longer text gets its
+ * own, dropped after the call, so that one huge prompt does not pin tens of MB for the life of the
+ * process.
  */
 interface Workspace {
   readonly chars: number;
