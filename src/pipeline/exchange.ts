@@ -131,6 +131,18 @@ export class Exchange {
     this.headers = headers;
   }
 
+  /**
+   * Lets go of the parsed body, its text view and the factory that builds it, once the request is
+   * on its way and nothing after it will read them (see forwardChatNatively). Objects alive while
+   * the provider answers survive the young generation's collections and are promoted: keeping the
+   * parse of a 2 KB request through the round trip measured ~3 µs per request in the bench.
+   */
+  releaseBody(): void {
+    this.body = undefined;
+    this.#textView = undefined;
+    this.#textViewFactory = undefined;
+  }
+
   /** The request's text slots, built on first use so a route without text policies never pays for it. */
   get textView(): TextView | undefined {
     if (this.#textView === undefined && this.#textViewFactory !== undefined) {

@@ -22,6 +22,23 @@ export interface AttemptInput {
 }
 
 /**
+ * An input whose `parsed` is read back from `body` when first asked for, for a forwarder that has
+ * let go of its parse (Exchange.releaseBody): the bytes are what was parsed and sent, so the parse
+ * is the same; only an in-process provider (the simulator) asks.
+ */
+export function reparsedInput(operation: AttemptInput['operation'], model: string, body: Buffer): AttemptInput {
+  let parsed: Record<string, unknown> | undefined;
+  return {
+    operation,
+    model,
+    body,
+    get parsed() {
+      return (parsed ??= JSON.parse(body.toString('utf8')) as Record<string, unknown>);
+    },
+  };
+}
+
+/**
  * Sends one attempt to the route's provider: a headers timeout, an idle timeout between body
  * chunks, the client's abort signal, error classification, and the attempt recorded on the
  * Exchange. Retries and fallback (later) wrap this function; they never reach inside it.
@@ -82,23 +99,28 @@ class AttemptRequest implements UpstreamRequest {
   readonly operation: UpstreamRequest['operation'];
   readonly model: string;
   readonly body: Buffer;
-  readonly parsed: Record<string, unknown>;
   readonly stream: boolean;
   readonly clientHeaders: UpstreamRequest['clientHeaders'];
   readonly requestId: string;
   readonly providerKey: string | undefined;
   readonly #control: Abort;
+  readonly #input: AttemptInput;
 
   constructor(input: AttemptInput, exchange: Exchange, providerKey: string | undefined, control: Abort) {
     this.operation = input.operation;
     this.model = input.model;
     this.body = input.body;
-    this.parsed = input.parsed;
+    this.#input = input;
     this.stream = exchange.stream;
     this.clientHeaders = exchange.headers;
     this.requestId = exchange.id;
     this.providerKey = providerKey;
     this.#control = control;
+  }
+
+  /** Read from the input when asked: an input may build it only then (see reparsedInput). */
+  get parsed(): Record<string, unknown> {
+    return this.#input.parsed;
   }
 
   get signal(): AbortSignal {

@@ -53,6 +53,11 @@ const behaviours: Record<string, Behaviour> = {
         usage: { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150 },
       }),
     ),
+  // A complete answer with no usage at all: the gateway counts the tokens itself.
+  'no-usage-answer': (res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({ id: 'x', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'hello there' }, finish_reason: 'stop' }] }),
+    ),
   'stream-stall': (res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write('data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\n');
@@ -83,6 +88,7 @@ before(async () => {
   - { name: "no-trailing-blank", provider: edge, price: { input: 1000, output: 1000 } }
   - { name: "html-404", provider: edge }
   - { name: "*-answer", provider: edge, price: { input: 1000, output: 1000 } }
+  - { name: "renamed-no-usage", provider: edge, model: "no-usage-answer", price: { input: 1000, output: 1000 } }
   - { name: "cut-embeddings", provider: edge }
   - { name: slow, provider: slow, price: { input: 1, output: 1 } }`,
     }),
@@ -128,6 +134,28 @@ test('an answer passed through as received is accounted from its top-level usage
   assert.deepEqual(data.usage, { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150 });
   // 100 input and 50 output tokens at 1000 USD per million each.
   assert.equal(response.headers.get('x-gatehouse-cost-usd'), '0.15');
+});
+
+test('an answer without usage is charged by counting: the prompt read back from the bytes sent, the answer from its text', async () => {
+  // On a route with no response hooks the gateway lets go of its parse of the request while the
+  // provider answers (Exchange.releaseBody); counting the prompt then reads the sent bytes again.
+  const counted = async (model: string, content: string) => {
+    const { data, response } = await client.chat.completions.create({ model, messages: [{ role: 'user', content }] }).withResponse();
+    assert.equal(data.choices[0]!.message.content, 'hello there');
+    assert.equal(data.usage, undefined, 'the answer is relayed as the provider sent it');
+    const record = await gw.record(response.headers.get('x-request-id')!);
+    const usage = record.usage as { source: string; promptTokens: number; completionTokens: number };
+    assert.equal(usage.source, 'estimated');
+    assert.equal(usage.completionTokens, 2);
+    assert.ok((record.costUsd as number) > 0);
+    return usage.promptTokens;
+  };
+  const short = await counted('no-usage-answer', 'hi');
+  const long = await counted('no-usage-answer', 'please summarise the quarterly report for the finance team in three short bullet points');
+  assert.ok(short > 0);
+  assert.ok(long > short + 10, `${long} vs ${short}`);
+  // A renamed model: the bytes sent carry the provider's model id, and count the same.
+  assert.equal(await counted('renamed-no-usage', 'hi'), short);
 });
 
 test('odd but valid JSON (a null choice) is relayed as the provider sent it', async () => {

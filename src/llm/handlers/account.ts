@@ -33,14 +33,20 @@ export function overheadHeader(exchange: Exchange): string {
  * checked and its usage read (forwardedUsage). Returns the bytes to send: the inspectors' rewrite,
  * or the answer as received.
  */
-export function acceptNativeAnswer(exchange: Exchange, format: UpstreamFormat, upstreamModel: string, upstreamBody: Readonly<Record<string, unknown>>, buf: Buffer): Buffer {
+export function acceptNativeAnswer(
+  exchange: Exchange,
+  format: UpstreamFormat,
+  upstreamModel: string,
+  upstreamBody: () => Readonly<Record<string, unknown>>,
+  buf: Buffer,
+): Buffer {
   const provider = exchange.route!.provider.name;
   if (exchange.responseInspectors === undefined) {
     account(exchange, upstreamModel, forwardedUsage(format, upstreamBody, buf, provider));
     return buf;
   }
   const json = parseProviderJson(buf, provider);
-  account(exchange, upstreamModel, usageOrEstimate(format, upstreamBody, json));
+  account(exchange, upstreamModel, usageOrEstimate(format, upstreamBody(), json));
   return inspectJsonResponse(exchange, json) ?? buf;
 }
 

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Exchange } from '../../pipeline/exchange.js';
 import type { Logger } from '../../telemetry/logger.js';
-import { readAll, sendAttempt } from '../../routing/attempt.js';
+import { readAll, reparsedInput, sendAttempt, type AttemptInput } from '../../routing/attempt.js';
 import { openAIErrorObject } from '../formats/openai-errors.js';
 import { ChatStreamObserver } from '../formats/openai-chat-stream.js';
 import { sseData, type SseEvent } from '../sse.js';
@@ -41,6 +41,12 @@ export async function forwardChatNatively(exchange: Exchange, raw: Buffer, res: 
     bytes = withLeadingMember(renamed, INCLUDE_USAGE_MEMBER);
   }
 
+  // A plain answer on a route that reads nothing of the request after this: the parse is let go
+  // before the provider answers, and read back from the bytes only if usage must be estimated.
+  if (!exchange.stream && !route.chain.responseHooks && exchange.responseInspectors === undefined) {
+    exchange.releaseBody();
+    return forwardPlainAnswer(exchange, reparsedInput('chat', upstreamModel, bytes), res);
+  }
   const result = await sendAttempt(exchange, route, { operation: 'chat', model: upstreamModel, body: bytes, parsed: outBody });
   if (result.kind === 'passthrough') return sendPassthrough(exchange, res, result.status, result.body);
   if (exchange.stream) {
@@ -67,9 +73,18 @@ export async function forwardChatNatively(exchange: Exchange, raw: Buffer, res: 
     );
   }
   const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
-  const answer = acceptNativeAnswer(exchange, UPSTREAM_FORMATS.chat, upstreamModel, outBody, buf);
+  const answer = acceptNativeAnswer(exchange, UPSTREAM_FORMATS.chat, upstreamModel, () => outBody, buf);
   await runResponsePhases(exchange, logger);
   sendProviderJson(exchange, res, answer);
+}
+
+/** A non-streamed call on a route without response hooks, holding no parse of the request while it waits. */
+async function forwardPlainAnswer(exchange: Exchange, input: AttemptInput, res: ServerResponse): Promise<void> {
+  const route = exchange.route!;
+  const result = await sendAttempt(exchange, route, input);
+  if (result.kind === 'passthrough') return sendPassthrough(exchange, res, result.status, result.body);
+  const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
+  sendProviderJson(exchange, res, acceptNativeAnswer(exchange, UPSTREAM_FORMATS.chat, input.model, () => input.parsed, buf));
 }
 
 /** Inserts `member,` right after the opening brace of a JSON object's bytes. */

@@ -81,7 +81,7 @@ async function forwardNatively(exchange: Exchange, surface: ClientSurface, raw: 
     return relayStream(exchange, result.response, res, upstreamModel, strategy, logger);
   }
   const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
-  const answer = acceptNativeAnswer(exchange, format, upstreamModel, outBody, buf);
+  const answer = acceptNativeAnswer(exchange, format, upstreamModel, () => outBody, buf);
   await runResponsePhases(exchange, logger);
   sendProviderJson(exchange, res, answer);
 }

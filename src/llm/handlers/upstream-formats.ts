@@ -57,10 +57,10 @@ export function usageOrEstimate(format: UpstreamFormat, upstreamBody: Readonly<R
 /**
  * The usage of an answer forwarded as the provider sent it: the body is checked to be a JSON object
  * and only its `usage` is parsed (providerUsage); the whole answer is parsed only when that holds
- * no usage and the answer's text must be counted.
+ * no usage and the answer's text must be counted, and only then is the request body asked for.
  */
-export function forwardedUsage(format: UpstreamFormat, upstreamBody: Readonly<Record<string, unknown>>, buf: Buffer, provider: string): Usage {
-  return format.usageOf({ usage: providerUsage(buf, provider) }) ?? usageOrEstimate(format, upstreamBody, parseProviderJson(buf, provider));
+export function forwardedUsage(format: UpstreamFormat, upstreamBody: () => Readonly<Record<string, unknown>>, buf: Buffer, provider: string): Usage {
+  return format.usageOf({ usage: providerUsage(buf, provider) }) ?? usageOrEstimate(format, upstreamBody(), parseProviderJson(buf, provider));
 }
 
 /**
