@@ -24,18 +24,22 @@ export interface AttemptInput {
 /**
  * An input whose `parsed` is read back from `body` when first asked for, for a forwarder that has
  * let go of its parse (Exchange.releaseBody): the bytes are what was parsed and sent, so the parse
- * is the same; only an in-process provider (the simulator) asks.
+ * is the same; only an in-process provider (the simulator) asks. A class, not an object literal
+ * with a getter: each such literal gets a hidden class of its own, which cost ~9 µs of GC per
+ * request at one connection.
  */
-export function reparsedInput(operation: AttemptInput['operation'], model: string, body: Buffer): AttemptInput {
-  let parsed: Record<string, unknown> | undefined;
-  return {
-    operation,
-    model,
-    body,
-    get parsed() {
-      return (parsed ??= JSON.parse(body.toString('utf8')) as Record<string, unknown>);
-    },
-  };
+export class ReparsedInput implements AttemptInput {
+  #parsed: Record<string, unknown> | undefined;
+
+  constructor(
+    readonly operation: AttemptInput['operation'],
+    readonly model: string,
+    readonly body: Buffer,
+  ) {}
+
+  get parsed(): Record<string, unknown> {
+    return (this.#parsed ??= JSON.parse(this.body.toString('utf8')) as Record<string, unknown>);
+  }
 }
 
 /**
@@ -118,7 +122,7 @@ class AttemptRequest implements UpstreamRequest {
     this.#control = control;
   }
 
-  /** Read from the input when asked: an input may build it only then (see reparsedInput). */
+  /** Read from the input when asked: an input may build it only then (see ReparsedInput). */
   get parsed(): Record<string, unknown> {
     return this.#input.parsed;
   }

@@ -58,6 +58,11 @@ const behaviours: Record<string, Behaviour> = {
     res.writeHead(200, { 'content-type': 'application/json' }).end(
       JSON.stringify({ id: 'x', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'hello there' }, finish_reason: 'stop' }] }),
     ),
+  // A stream cut after one chunk: no usage, no [DONE].
+  'cut-stream-answer': (res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.end('data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hello there"},"finish_reason":null}]}\n\n');
+  },
   'stream-stall': (res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write('data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\n');
@@ -156,6 +161,22 @@ test('an answer without usage is charged by counting: the prompt read back from 
   assert.ok(long > short + 10, `${long} vs ${short}`);
   // A renamed model: the bytes sent carry the provider's model id, and count the same.
   assert.equal(await counted('renamed-no-usage', 'hi'), short);
+});
+
+test('a stream cut before its usage is charged by counting the prompt read back from the bytes sent', async () => {
+  const counted = async (content: string) => {
+    const { data: stream, response } = await client.chat.completions.create({ model: 'cut-stream-answer', messages: [{ role: 'user', content }], stream: true }).withResponse();
+    assert.equal(await expectStreamError(stream, 'upstream_stream_interrupted'), 'hello there');
+    const record = await gw.record(response.headers.get('x-request-id')!);
+    const usage = record.usage as { source: string; promptTokens: number; completionTokens: number };
+    assert.equal(usage.source, 'estimated');
+    assert.equal(usage.completionTokens, 2);
+    return usage.promptTokens;
+  };
+  const short = await counted('hi');
+  const long = await counted('please summarise the quarterly report for the finance team in three short bullet points');
+  assert.ok(short > 0);
+  assert.ok(long > short + 10, `${long} vs ${short}`);
 });
 
 test('odd but valid JSON (a null choice) is relayed as the provider sent it', async () => {

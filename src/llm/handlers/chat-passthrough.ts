@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Exchange } from '../../pipeline/exchange.js';
 import type { Logger } from '../../telemetry/logger.js';
-import { readAll, reparsedInput, sendAttempt, type AttemptInput } from '../../routing/attempt.js';
+import { readAll, ReparsedInput, sendAttempt, type AttemptInput } from '../../routing/attempt.js';
 import { openAIErrorObject } from '../formats/openai-errors.js';
 import { ChatStreamObserver } from '../formats/openai-chat-stream.js';
 import { sseData, type SseEvent } from '../sse.js';
@@ -41,13 +41,28 @@ export async function forwardChatNatively(exchange: Exchange, raw: Buffer, res: 
     bytes = withLeadingMember(renamed, INCLUDE_USAGE_MEMBER);
   }
 
-  // A plain answer on a route that reads nothing of the request after this: the parse is let go
-  // before the provider answers, and read back from the bytes only if usage must be estimated.
-  if (!exchange.stream && !route.chain.responseHooks && exchange.responseInspectors === undefined) {
+  // On a route that reads nothing of the request after this (no response hooks), the parse is let
+  // go before the provider answers; the late readers (a usage estimate, the simulator) read the
+  // sent bytes again if they ask.
+  if (!route.chain.responseHooks && exchange.responseInspectors === undefined) {
     exchange.releaseBody();
-    return forwardPlainAnswer(exchange, reparsedInput('chat', upstreamModel, bytes), res);
+    const input = new ReparsedInput('chat', upstreamModel, bytes);
+    return relayAnswer(exchange, input, () => input.parsed, clientWantsUsage, res, logger);
   }
-  const result = await sendAttempt(exchange, route, { operation: 'chat', model: upstreamModel, body: bytes, parsed: outBody });
+  return relayAnswer(exchange, { operation: 'chat', model: upstreamModel, body: bytes, parsed: outBody }, () => outBody, clientWantsUsage, res, logger);
+}
+
+/** Sends the attempt and relays its answer, streamed or not; `requestBody` is the parse of what was sent. */
+async function relayAnswer(
+  exchange: Exchange,
+  input: AttemptInput,
+  requestBody: () => Record<string, unknown>,
+  clientWantsUsage: boolean,
+  res: ServerResponse,
+  logger: Logger,
+): Promise<void> {
+  const route = exchange.route!;
+  const result = await sendAttempt(exchange, route, input);
   if (result.kind === 'passthrough') return sendPassthrough(exchange, res, result.status, result.body);
   if (exchange.stream) {
     const observer = new ChatStreamObserver();
@@ -56,7 +71,7 @@ export async function forwardChatNatively(exchange: Exchange, raw: Buffer, res: 
       exchange,
       result.response,
       res,
-      upstreamModel,
+      input.model,
       {
         observer,
         onEvent: (event) => {
@@ -66,25 +81,17 @@ export async function forwardChatNatively(exchange: Exchange, raw: Buffer, res: 
         onEnd: () => '',
         complete: () => done || observer.finished,
         errorEvent: (error) => sseData(JSON.stringify(openAIErrorObject(error, exchange.id))),
-        usage: () => streamUsage(observer, UPSTREAM_FORMATS.chat, outBody),
+        usage: () => streamUsage(observer, UPSTREAM_FORMATS.chat, requestBody),
         text: streamTextFilter(exchange),
       },
       logger,
     );
   }
   const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
-  const answer = acceptNativeAnswer(exchange, UPSTREAM_FORMATS.chat, upstreamModel, () => outBody, buf);
-  await runResponsePhases(exchange, logger);
+  const answer = acceptNativeAnswer(exchange, UPSTREAM_FORMATS.chat, input.model, requestBody, buf);
+  const phases = runResponsePhases(exchange, logger);
+  if (phases !== undefined) await phases;
   sendProviderJson(exchange, res, answer);
-}
-
-/** A non-streamed call on a route without response hooks, holding no parse of the request while it waits. */
-async function forwardPlainAnswer(exchange: Exchange, input: AttemptInput, res: ServerResponse): Promise<void> {
-  const route = exchange.route!;
-  const result = await sendAttempt(exchange, route, input);
-  if (result.kind === 'passthrough') return sendPassthrough(exchange, res, result.status, result.body);
-  const buf = await readAll(result.response, MAX_UPSTREAM_BODY, route.provider.name);
-  sendProviderJson(exchange, res, acceptNativeAnswer(exchange, UPSTREAM_FORMATS.chat, input.model, () => input.parsed, buf));
 }
 
 /** Inserts `member,` right after the opening brace of a JSON object's bytes. */

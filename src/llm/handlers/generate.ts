@@ -75,7 +75,7 @@ async function forwardNatively(exchange: Exchange, surface: ClientSurface, raw: 
       onEnd: () => '',
       complete: () => observer.finished,
       errorEvent: (error) => serializeEvent(surface.streamError(error, exchange.id, sequence)),
-      usage: () => streamUsage(observer, format, outBody),
+      usage: () => streamUsage(observer, format, () => outBody),
       text: streamTextFilter(exchange),
     };
     return relayStream(exchange, result.response, res, upstreamModel, strategy, logger);
@@ -124,7 +124,7 @@ async function forwardTranslated(
     clientBody,
     includeUsage: surface.operation === 'chat' && (clientBody.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage === true,
     estimatedInputTokens: () => UPSTREAM_FORMATS[surface.operation].countPrompt(clientBody),
-    fallbackUsage: () => streamUsage(observer, format, upstreamBody),
+    fallbackUsage: () => streamUsage(observer, format, () => upstreamBody),
   };
   upstreamBody = translation.request(ctx);
   const bytes = Buffer.from(JSON.stringify(upstreamBody));
@@ -164,7 +164,7 @@ async function forwardTranslated(
       onEnd: () => emit(translator.end()) + surface.terminal,
       complete: () => observer.finished,
       errorEvent: (error) => serializeEvent(surface.streamError(error, exchange.id, sequence)),
-      usage: () => streamUsage(observer, format, upstreamBody),
+      usage: () => streamUsage(observer, format, () => upstreamBody),
       text: streamTextFilter(exchange),
     };
     return relayStream(exchange, result.response, res, upstreamModel, strategy, logger);

@@ -65,13 +65,14 @@ export function forwardedUsage(format: UpstreamFormat, upstreamBody: () => Reado
 
 /**
  * The provider's final usage; else, for a stream that ended early, what it reported so far (the
- * input side) with the output counted from the text received; else all counted.
+ * input side) with the output counted from the text received; else all counted (and only then is
+ * the request body asked for).
  */
-export function streamUsage(observer: StreamObserver, format: UpstreamFormat, upstreamBody: Record<string, unknown>): Usage {
+export function streamUsage(observer: StreamObserver, format: UpstreamFormat, upstreamBody: () => Record<string, unknown>): Usage {
   if (observer.usage !== undefined) return observer.usage;
   const output = countTextTokens(observer.text);
   const early = observer.earlyUsage;
-  if (early === undefined) return estimatedUsage(format.countPrompt(upstreamBody), output);
+  if (early === undefined) return estimatedUsage(format.countPrompt(upstreamBody()), output);
   const completionTokens = Math.max(early.completionTokens, output);
   return { ...early, completionTokens, totalTokens: early.promptTokens + completionTokens, source: 'estimated' };
 }
