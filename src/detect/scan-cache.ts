@@ -7,11 +7,14 @@
  * one caller what another sent.
  *
  * One map per partition, keyed by the text itself: no key is built per lookup, and a string's hash
- * is computed once and shared by every policy that looks it up.
+ * is computed once and shared by every policy that looks it up. A hit moves its entry to the end of
+ * the map under the string it was first stored with: re-keying it by the caller's equal string would
+ * make the map hold every request's copy of the text in turn, so each hit would carry the request's
+ * strings into the old generation and leave the previous request's there as garbage.
  */
 export class ScanCache<V> {
   /** Partitions in order of use (least recent first); in each, texts in order of use. */
-  readonly #partitions = new Map<string, Map<string, V>>();
+  readonly #partitions = new Map<string, Map<string, Entry<V>>>();
   readonly #maxChars: number;
   #chars = 0;
 
@@ -33,17 +36,17 @@ export class ScanCache<V> {
       partitions.delete(partition);
       partitions.set(partition, entries);
       const hit = entries.get(text);
-      if (hit !== undefined || entries.has(text)) {
+      if (hit !== undefined) {
         entries.delete(text);
-        entries.set(text, hit as V);
-        return hit as V;
+        entries.set(hit.text, hit);
+        return hit.value;
       }
     } else {
       entries = new Map();
       partitions.set(partition, entries);
     }
     const value = scan(text);
-    entries.set(text, value);
+    entries.set(text, new Entry(text, value));
     this.#chars += text.length;
     if (this.#chars > this.#maxChars) this.#evict();
     return value;
@@ -67,4 +70,12 @@ export class ScanCache<V> {
     for (const map of this.#partitions.values()) entries += map.size;
     return { entries, chars: this.#chars };
   }
+}
+
+/** A remembered result and the string its map entry was first keyed by. */
+class Entry<V> {
+  constructor(
+    readonly text: string,
+    readonly value: V,
+  ) {}
 }
