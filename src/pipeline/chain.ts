@@ -1,6 +1,6 @@
 import { GatehouseError } from '../errors/gatehouse-error.js';
 import type { Exchange } from './exchange.js';
-import type { HookPhase, Hook, PolicyInstance } from './policy.js';
+import type { HookPhase, Hook, PolicyInstance, Verdict } from './policy.js';
 import { REQUEST_PHASES, RESPONSE_PHASES } from './phases.js';
 import type { Logger } from '../telemetry/logger.js';
 
@@ -35,37 +35,71 @@ export function compileChain(policies: readonly PolicyInstance[]): CompiledChain
  * Runs the hooks of the given phases in order. A deny (when enforced) throws the policy's
  * GatehouseError; a shadow-mode deny is recorded and the request goes on. A hook that throws is its
  * policy failing: fail-open policies are recorded and skipped, fail-closed ones stop the request.
+ *
+ * Hooks that answer synchronously run synchronously: the result is undefined when every hook did
+ * (a refusal is then thrown, not returned), and a promise from the first hook that answered with one
+ * (the hooks after it run when it settles). Most hooks are synchronous (access, the guardrails, a
+ * cached key), so most requests pay no promise and no await for the chain. Callers await the result
+ * (`await undefined` is fine) or test it, as prepareExchange does.
  */
-export async function runPhases(chain: CompiledChain, phases: readonly HookPhase[], exchange: Exchange, logger: Logger): Promise<void> {
-  for (const phase of phases) {
+export function runPhases(chain: CompiledChain, phases: readonly HookPhase[], exchange: Exchange, logger: Logger): Promise<void> | undefined {
+  return runFrom(chain, phases, 0, 0, exchange, logger);
+}
+
+function runFrom(chain: CompiledChain, phases: readonly HookPhase[], fromPhase: number, fromEntry: number, exchange: Exchange, logger: Logger): Promise<void> | undefined {
+  for (let p = fromPhase; p < phases.length; p++) {
+    const phase = phases[p]!;
     const entries = chain.byPhase[phase];
-    for (let i = 0; i < entries.length; i++) {
-      const { policy, hook } = entries[i];
+    for (let i = p === fromPhase ? fromEntry : 0; i < entries.length; i++) {
+      const { policy, hook } = entries[i]!;
       let verdict;
       try {
         verdict = hook(exchange);
-        if (verdict instanceof Promise) verdict = await verdict;
       } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
-        logger.warn({ requestId: exchange.id, policy: policy.name, phase, err: reason, failMode: policy.failMode }, 'policy failed');
-        const stops = policy.failMode === 'closed' && policy.enforce;
-        exchange.decide({ policy: policy.name, phase, verdict: 'error', reason, enforced: stops });
-        if (stops) {
-          throw err instanceof GatehouseError ? err : new GatehouseError('policy_failed', `Policy "${policy.name}" could not decide: ${reason}`, { cause: err });
-        }
+        hookFailed(policy, phase, exchange, logger, err);
         continue;
       }
-      if (verdict === undefined) continue;
-      if (verdict.action === 'allow') {
-        exchange.decide({ policy: policy.name, phase, verdict: 'allow', reason: verdict.reason, enforced: true });
-      } else if (verdict.action === 'deny') {
-        exchange.decide({ policy: policy.name, phase, verdict: 'deny', reason: verdict.reason, code: verdict.error.code, enforced: policy.enforce });
-        if (policy.enforce) throw verdict.error;
-      } else {
-        exchange.decide({ policy: policy.name, phase, verdict: 'require_approval', reason: verdict.reason, code: 'approval_required', enforced: policy.enforce });
-        // Fails closed until the approval workflow exists to hold the request.
-        if (policy.enforce) throw new GatehouseError('approval_required', `Policy "${policy.name}" requires approval: ${verdict.reason}`);
+      if (verdict instanceof Promise) {
+        const next = (): Promise<void> | undefined => runFrom(chain, phases, p, i + 1, exchange, logger);
+        return verdict.then(
+          (settled: Verdict) => {
+            applyVerdict(policy, phase, exchange, settled);
+            return next();
+          },
+          (err: unknown) => {
+            hookFailed(policy, phase, exchange, logger, err);
+            return next();
+          },
+        );
       }
+      applyVerdict(policy, phase, exchange, verdict);
     }
+  }
+  return undefined;
+}
+
+/** A hook threw or rejected: recorded; throws when its policy fails closed and is enforced. */
+function hookFailed(policy: PolicyInstance, phase: HookPhase, exchange: Exchange, logger: Logger, err: unknown): void {
+  const reason = err instanceof Error ? err.message : String(err);
+  logger.warn({ requestId: exchange.id, policy: policy.name, phase, err: reason, failMode: policy.failMode }, 'policy failed');
+  const stops = policy.failMode === 'closed' && policy.enforce;
+  exchange.decide({ policy: policy.name, phase, verdict: 'error', reason, enforced: stops });
+  if (stops) {
+    throw err instanceof GatehouseError ? err : new GatehouseError('policy_failed', `Policy "${policy.name}" could not decide: ${reason}`, { cause: err });
+  }
+}
+
+/** Records a hook's verdict; throws the refusal when the policy enforces it. */
+function applyVerdict(policy: PolicyInstance, phase: HookPhase, exchange: Exchange, verdict: Verdict): void {
+  if (verdict === undefined) return;
+  if (verdict.action === 'allow') {
+    exchange.decide({ policy: policy.name, phase, verdict: 'allow', reason: verdict.reason, enforced: true });
+  } else if (verdict.action === 'deny') {
+    exchange.decide({ policy: policy.name, phase, verdict: 'deny', reason: verdict.reason, code: verdict.error.code, enforced: policy.enforce });
+    if (policy.enforce) throw verdict.error;
+  } else {
+    exchange.decide({ policy: policy.name, phase, verdict: 'require_approval', reason: verdict.reason, code: 'approval_required', enforced: policy.enforce });
+    // Fails closed until the approval workflow exists to hold the request.
+    if (policy.enforce) throw new GatehouseError('approval_required', `Policy "${policy.name}" requires approval: ${verdict.reason}`);
   }
 }

@@ -34,21 +34,19 @@ export interface DataPlaneState {
 }
 
 type Handler = (exchange: Exchange, req: IncomingMessage, res: ServerResponse, logger: Logger) => Promise<void>;
+/** A handler of a JSON body: `handle` reads the body (within the size and time limits) first. */
+type BodyHandler = (exchange: Exchange, raw: Buffer, res: ServerResponse, logger: Logger) => Promise<void>;
+type Method = { readonly handler: Handler } | { readonly bodyHandler: BodyHandler };
 
 interface RouteEntry {
   readonly operation: Operation;
-  readonly methods: Readonly<Record<string, Handler>>;
+  readonly methods: Readonly<Record<string, Method>>;
   /** Errors are rendered in the shape the path's clients understand. */
   readonly renderError?: (error: GatehouseError, requestId: string) => RenderedError;
 }
 
-const withBody =
-  (handler: (exchange: Exchange, raw: Buffer, res: ServerResponse, logger: Logger) => Promise<void>): Handler =>
-  (exchange, req, res, logger) => {
-    // The body is parsed as JSON whatever its Content-Type: `curl -d` sends form encoding by default.
-    const { maxBodyBytes, requestTimeoutMs } = exchange.runtime.config.server;
-    return readBody(req, maxBodyBytes, requestTimeoutMs).then((raw) => handler(exchange, raw, res, logger));
-  };
+// The body is parsed as JSON whatever its Content-Type: `curl -d` sends form encoding by default.
+const withBody = (bodyHandler: BodyHandler): Method => ({ bodyHandler });
 
 const ROUTES: ReadonlyMap<string, RouteEntry> = new Map<string, RouteEntry>([
   ['/v1/chat/completions', { operation: 'chat', methods: { POST: withBody(generationHandler(CHAT_SURFACE)) } }],
@@ -56,7 +54,7 @@ const ROUTES: ReadonlyMap<string, RouteEntry> = new Map<string, RouteEntry>([
   ['/v1/messages', { operation: 'messages', methods: { POST: withBody(generationHandler(MESSAGES_SURFACE)) }, renderError: renderAnthropicError }],
   ['/v1/messages/count_tokens', { operation: 'count_tokens', methods: { POST: withBody(handleCountTokens) }, renderError: renderAnthropicError }],
   ['/v1/embeddings', { operation: 'embeddings', methods: { POST: withBody(handleEmbeddings) } }],
-  ['/v1/models', { operation: 'models', methods: { GET: (ex, _req, res, logger) => handleModels(ex, undefined, res, logger) } }],
+  ['/v1/models', { operation: 'models', methods: { GET: { handler: (ex, _req, res, logger) => handleModels(ex, undefined, res, logger) } } }],
 ]);
 
 const MODEL_PATH = '/v1/models/';
@@ -69,7 +67,8 @@ function mcpEntry(state: DataPlaneState, name: string): RouteEntry {
     if (endpoint === undefined || state.mcp === undefined) throw new GatehouseError('route_not_found', `No MCP endpoint "${name}" is configured.`);
     await handleMcp(state.mcp, endpoint, exchange, req, res, logger);
   };
-  return { operation: 'mcp', methods: { POST: handler, GET: handler, DELETE: handler }, renderError: renderMcpError };
+  const method = { handler };
+  return { operation: 'mcp', methods: { POST: method, GET: method, DELETE: method }, renderError: renderMcpError };
 }
 const MESSAGES_PATH = '/v1/messages';
 
@@ -99,7 +98,7 @@ async function handle(state: DataPlaneState, req: IncomingMessage, res: ServerRe
     entry = mcpEntry(state, safeDecode(path.slice(MCP_PATH.length).replace(/\/$/, '')));
   } else if (entry === undefined && path.startsWith(MODEL_PATH) && path.length > MODEL_PATH.length) {
     modelId = safeDecode(path.slice(MODEL_PATH.length));
-    entry = { operation: 'models', methods: { GET: (ex, _req, r, l) => handleModels(ex, modelId, r, l) } };
+    entry = { operation: 'models', methods: { GET: { handler: (ex, _req, r, l) => handleModels(ex, modelId, r, l) } } };
   }
   const exchange = new Exchange(id, entry?.operation ?? 'models', runtime, req.headers);
   // Only TLS sockets (server.tls) carry a certificate; reading it is cached per connection.
@@ -115,12 +114,18 @@ async function handle(state: DataPlaneState, req: IncomingMessage, res: ServerRe
   });
   try {
     if (entry === undefined) throw new GatehouseError('route_not_found', `No route for ${req.method} ${path}.`);
-    const handler = entry.methods[req.method ?? ''];
-    if (handler === undefined) {
+    const method = entry.methods[req.method ?? ''];
+    if (method === undefined) {
       res.setHeader('allow', Object.keys(entry.methods).join(', '));
       throw new GatehouseError('method_not_allowed', `${req.method} is not allowed on ${path}.`);
     }
-    await handler(exchange, req, res, logger);
+    if ('bodyHandler' in method) {
+      const { maxBodyBytes, requestTimeoutMs } = runtime.config.server;
+      const raw = await readBody(req, maxBodyBytes, requestTimeoutMs);
+      await method.bodyHandler(exchange, raw, res, logger);
+    } else {
+      await method.handler(exchange, req, res, logger);
+    }
   } catch (err) {
     const error = toGatehouseError(err);
     exchange.error = error;

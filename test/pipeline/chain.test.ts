@@ -8,6 +8,9 @@ import type { Hook, HookPhase, PolicyInstance, Verdict } from '../../src/pipelin
 import { createLogger } from '../../src/telemetry/logger.js';
 import { useEmptyRuntime } from '../support/runtime.js';
 
+/** runPhases as one promise: a refusal it throws synchronously becomes a rejection. */
+const run = async (...args: Parameters<typeof runPhases>): Promise<void> => runPhases(...args);
+
 const logger = createLogger('silent');
 const runtime = useEmptyRuntime();
 
@@ -54,7 +57,7 @@ describe('compileChain', () => {
 
   it('compiles an empty chain that runs nothing', async () => {
     const ex = exchange();
-    await runPhases(compileChain([]), [...REQUEST_PHASES, ...RESPONSE_PHASES], ex, logger);
+    await run(compileChain([]), [...REQUEST_PHASES, ...RESPONSE_PHASES], ex, logger);
     assert.deepEqual(ex.decisions, []);
   });
 });
@@ -67,23 +70,23 @@ describe('runPhases', () => {
       tracing('b', ['approve', 'authorize', 'identify'], calls),
       tracing('c', ['inspectIn'], calls),
     ]);
-    await runPhases(chain, REQUEST_PHASES, exchange(), logger);
+    await run(chain, REQUEST_PHASES, exchange(), logger);
     assert.deepEqual(calls, ['a.identify', 'b.identify', 'b.authorize', 'a.limit', 'c.inspectIn', 'b.approve']);
   });
 
   it('runs only the requested phases', async () => {
     const calls: string[] = [];
     const chain = compileChain([tracing('a', ['identify', 'authorize', 'inspectOut', 'account'], calls)]);
-    await runPhases(chain, ['identify'], exchange(), logger);
+    await run(chain, ['identify'], exchange(), logger);
     assert.deepEqual(calls, ['a.identify']);
     calls.length = 0;
-    await runPhases(chain, RESPONSE_PHASES, exchange(), logger);
+    await run(chain, RESPONSE_PHASES, exchange(), logger);
     assert.deepEqual(calls, ['a.inspectOut', 'a.account']);
   });
 
   it('records nothing for a hook that returns nothing, and an allow with its reason', async () => {
     const ex = exchange();
-    await runPhases(compileChain([tracing('quiet', ['identify'], []), tracing('loud', ['identify'], [], { action: 'allow', reason: 'key demo' })]), ['identify'], ex, logger);
+    await run(compileChain([tracing('quiet', ['identify'], []), tracing('loud', ['identify'], [], { action: 'allow', reason: 'key demo' })]), ['identify'], ex, logger);
     assert.deepEqual(ex.decisions, [{ policy: 'loud', phase: 'identify', verdict: 'allow', reason: 'key demo', enforced: true }]);
   });
 
@@ -94,7 +97,7 @@ describe('runPhases', () => {
       policy('setter', { identify: (e) => void (e.requestedModel = 'set-by-identify') }),
       policy('reader', { authorize: (e) => void (seen = e.requestedModel ?? '') }),
     ]);
-    await runPhases(chain, REQUEST_PHASES, ex, logger);
+    await run(chain, REQUEST_PHASES, ex, logger);
     assert.equal(seen, 'set-by-identify');
   });
 
@@ -104,7 +107,7 @@ describe('runPhases', () => {
       const verdict = deny('model_not_allowed', 'model "gpt-4o" is not in ["demo"]');
       const ex = exchange();
       const chain = compileChain([tracing('first', ['identify', 'authorize'], calls), tracing('denier', ['authorize'], calls, verdict), tracing('later', ['authorize', 'limit'], calls)]);
-      await assert.rejects(runPhases(chain, REQUEST_PHASES, ex, logger), (err: unknown) => {
+      await assert.rejects(run(chain, REQUEST_PHASES, ex, logger), (err: unknown) => {
         assert.ok(verdict?.action === 'deny');
         assert.equal(err, verdict.error, 'the same error object the policy returned');
         assert.equal((err as GatehouseError).status, 403);
@@ -120,7 +123,7 @@ describe('runPhases', () => {
       const calls: string[] = [];
       const ex = exchange();
       const chain = compileChain([tracing('shadow', ['identify'], calls, deny('invalid_api_key', 'unknown key'), { enforce: false }), tracing('next', ['identify', 'authorize'], calls)]);
-      await runPhases(chain, REQUEST_PHASES, ex, logger);
+      await run(chain, REQUEST_PHASES, ex, logger);
       assert.deepEqual(calls, ['shadow.identify', 'next.identify', 'next.authorize']);
       assert.deepEqual(ex.decisions, [{ policy: 'shadow', phase: 'identify', verdict: 'deny', reason: 'unknown key', code: 'invalid_api_key', enforced: false }]);
     });
@@ -134,7 +137,7 @@ describe('runPhases', () => {
         policy('flaky', { limit: () => { throw new Error('redis: connection refused'); } }, { failMode: 'open' }),
         tracing('next', ['limit', 'inspectIn'], calls),
       ]);
-      await runPhases(chain, REQUEST_PHASES, ex, logger);
+      await run(chain, REQUEST_PHASES, ex, logger);
       assert.deepEqual(calls, ['next.limit', 'next.inspectIn']);
       assert.deepEqual(ex.decisions, [{ policy: 'flaky', phase: 'limit', verdict: 'error', reason: 'redis: connection refused', enforced: false }]);
     });
@@ -142,7 +145,7 @@ describe('runPhases', () => {
     it('of a fail-open policy is skipped even when it threw a GatehouseError', async () => {
       const ex = exchange();
       const chain = compileChain([policy('flaky', { limit: () => { throw new GatehouseError('upstream_unreachable', 'classifier down'); } }, { failMode: 'open' })]);
-      await runPhases(chain, REQUEST_PHASES, ex, logger);
+      await run(chain, REQUEST_PHASES, ex, logger);
       assert.equal(ex.decisions[0].verdict, 'error');
       assert.equal(ex.decisions[0].reason, 'classifier down');
     });
@@ -152,7 +155,7 @@ describe('runPhases', () => {
       const ex = exchange();
       const cause = new Error('redis: connection refused');
       const chain = compileChain([policy('limits', { limit: () => { throw cause; } }, { failMode: 'closed' }), tracing('next', ['limit', 'inspectIn'], calls)]);
-      await assert.rejects(runPhases(chain, REQUEST_PHASES, ex, logger), (err: unknown) => {
+      await assert.rejects(run(chain, REQUEST_PHASES, ex, logger), (err: unknown) => {
         assert.ok(err instanceof GatehouseError);
         assert.equal(err.code, 'policy_failed');
         assert.equal(err.status, 503);
@@ -169,7 +172,7 @@ describe('runPhases', () => {
     it('of a fail-closed policy that threw a GatehouseError stops with that error', async () => {
       const thrown = new GatehouseError('invalid_api_key', 'JWKS says no');
       const chain = compileChain([policy('jwt', { identify: () => { throw thrown; } }, { failMode: 'closed' })]);
-      await assert.rejects(runPhases(chain, REQUEST_PHASES, exchange(), logger), (err: unknown) => err === thrown);
+      await assert.rejects(run(chain, REQUEST_PHASES, exchange(), logger), (err: unknown) => err === thrown);
     });
 
     it('that is not an Error still yields a readable reason', async () => {
@@ -177,7 +180,7 @@ describe('runPhases', () => {
       const chain = compileChain([
         policy('odd', { identify: () => { throw 'plain string'; } }, { failMode: 'closed' }),
       ]);
-      await assert.rejects(runPhases(chain, REQUEST_PHASES, ex, logger), (err: unknown) => err instanceof GatehouseError && err.code === 'policy_failed' && /plain string/.test(err.message));
+      await assert.rejects(run(chain, REQUEST_PHASES, ex, logger), (err: unknown) => err instanceof GatehouseError && err.code === 'policy_failed' && /plain string/.test(err.message));
       assert.equal(ex.decisions[0].reason, 'plain string');
     });
 
@@ -186,7 +189,7 @@ describe('runPhases', () => {
     it('of a shadow-mode (enforce: false) fail-closed policy does not block', async () => {
       const ex = exchange();
       const chain = compileChain([policy('shadow', { limit: () => { throw new Error('down'); } }, { enforce: false, failMode: 'closed' })]);
-      await runPhases(chain, REQUEST_PHASES, ex, logger);
+      await run(chain, REQUEST_PHASES, ex, logger);
       assert.equal(ex.decisions[0].enforced, false);
     });
   });
@@ -196,7 +199,7 @@ describe('runPhases', () => {
       const calls: string[] = [];
       const ex = exchange();
       const chain = compileChain([tracing('approval', ['approve'], calls, { action: 'require_approval', reason: 'refund over $500' }), tracing('later', ['approve'], calls)]);
-      await assert.rejects(runPhases(chain, REQUEST_PHASES, ex, logger), (err: unknown) => {
+      await assert.rejects(run(chain, REQUEST_PHASES, ex, logger), (err: unknown) => {
         assert.ok(err instanceof GatehouseError);
         assert.equal(err.code, 'approval_required');
         assert.equal(err.status, 403);
@@ -211,7 +214,7 @@ describe('runPhases', () => {
     it('in shadow mode is recorded and the request goes on', async () => {
       const ex = exchange();
       const chain = compileChain([tracing('approval', ['approve'], [], { action: 'require_approval', reason: 'big' }, { enforce: false })]);
-      await runPhases(chain, REQUEST_PHASES, ex, logger);
+      await run(chain, REQUEST_PHASES, ex, logger);
       assert.equal(ex.decisions[0].verdict, 'require_approval');
       assert.equal(ex.decisions[0].enforced, false);
     });
@@ -234,7 +237,7 @@ describe('runPhases', () => {
         }),
         policy('next', { identify: (e) => void calls.push(`next.identify sees ${e.requestedModel}`) }),
       ]);
-      await runPhases(chain, ['identify'], ex, logger);
+      await run(chain, ['identify'], ex, logger);
       assert.deepEqual(calls, ['slow.identify done', 'next.identify sees from-async']);
       assert.equal(ex.decisions[0].reason, 'async ok');
     });
@@ -242,7 +245,7 @@ describe('runPhases', () => {
     it('an async deny stops the request', async () => {
       const verdict = deny();
       const chain = compileChain([policy('slow', { authorize: () => later(verdict) })]);
-      await assert.rejects(runPhases(chain, REQUEST_PHASES, exchange(), logger), (err: unknown) => verdict?.action === 'deny' && err === verdict.error);
+      await assert.rejects(run(chain, REQUEST_PHASES, exchange(), logger), (err: unknown) => verdict?.action === 'deny' && err === verdict.error);
     });
 
     it('an async rejection is a policy failure like a throw', async () => {
@@ -251,7 +254,7 @@ describe('runPhases', () => {
         policy('open', { limit: () => later(null).then(() => Promise.reject(new Error('timeout'))) }, { failMode: 'open' }),
         policy('closed', { limit: () => later(null).then(() => Promise.reject(new Error('timeout'))) }, { failMode: 'closed' }),
       ]);
-      await assert.rejects(runPhases(chain, REQUEST_PHASES, ex, logger), (err: unknown) => err instanceof GatehouseError && err.code === 'policy_failed');
+      await assert.rejects(run(chain, REQUEST_PHASES, ex, logger), (err: unknown) => err instanceof GatehouseError && err.code === 'policy_failed');
       assert.deepEqual(summary(ex.decisions), ['open:limit:error:false', 'closed:limit:error:true']);
     });
   });
@@ -264,8 +267,8 @@ describe('runPhases', () => {
       policy('flaky', { limit: () => { throw new Error('down'); } }, { failMode: 'open' }),
       policy('audit', { authorize: () => ({ action: 'allow' }), account: () => ({ action: 'allow' }) }),
     ]);
-    await runPhases(chain, REQUEST_PHASES, ex, logger);
-    await runPhases(chain, RESPONSE_PHASES, ex, logger);
+    await run(chain, REQUEST_PHASES, ex, logger);
+    await run(chain, RESPONSE_PHASES, ex, logger);
     assert.deepEqual(summary(ex.decisions), [
       'keys:identify:allow:true',
       'shadow:authorize:deny:false',
@@ -274,5 +277,50 @@ describe('runPhases', () => {
       'shadow:inspectOut:deny:false',
       'audit:account:allow:true',
     ]);
+  });
+
+  describe('synchronous hooks cost no promise', () => {
+    it('returns undefined when every hook answered synchronously, having run them all', () => {
+      const calls: string[] = [];
+      const chain = compileChain([tracing('a', ['identify', 'authorize'], calls), tracing('b', ['limit'], calls, { action: 'allow' })]);
+      const ex = exchange();
+      assert.equal(runPhases(chain, REQUEST_PHASES, ex, logger), undefined);
+      assert.deepEqual(calls, ['a.identify', 'a.authorize', 'b.limit']);
+      assert.deepEqual(summary(ex.decisions), ['b:limit:allow:true']);
+    });
+
+    it('throws a synchronous refusal at once, running nothing after it', () => {
+      const calls: string[] = [];
+      const chain = compileChain([policy('gate', { authorize: () => deny() }), tracing('after', ['limit'], calls)]);
+      assert.throws(() => runPhases(chain, REQUEST_PHASES, exchange(), logger), (err: unknown) => err instanceof GatehouseError && err.code === 'model_not_allowed');
+      assert.deepEqual(calls, []);
+    });
+
+    it('goes on after an asynchronous hook only once it settles, in chain and phase order', async () => {
+      const calls: string[] = [];
+      let settle!: (v: Verdict) => void;
+      const chain = compileChain([
+        tracing('first', ['identify'], calls),
+        policy('slow', { identify: () => new Promise<Verdict>((resolve) => (settle = resolve)) }),
+        tracing('same-phase', ['identify'], calls),
+        tracing('next-phase', ['authorize'], calls),
+      ]);
+      const ex = exchange();
+      const pending = runPhases(chain, REQUEST_PHASES, ex, logger);
+      assert.ok(pending instanceof Promise);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(calls, ['first.identify']);
+      settle({ action: 'allow', reason: 'late' });
+      await pending;
+      assert.deepEqual(calls, ['first.identify', 'same-phase.identify', 'next-phase.authorize']);
+      assert.deepEqual(summary(ex.decisions), ['slow:identify:allow:true']);
+    });
+
+    it('rejects with a refusal made after an asynchronous hook', async () => {
+      const chain = compileChain([policy('slow', { identify: () => Promise.resolve(undefined) }), policy('gate', { authorize: () => deny() })]);
+      const pending = runPhases(chain, REQUEST_PHASES, exchange(), logger);
+      assert.ok(pending instanceof Promise);
+      await assert.rejects(pending, (err: unknown) => err instanceof GatehouseError && err.code === 'model_not_allowed');
+    });
   });
 });

@@ -13,6 +13,9 @@ import { apiKeysPolicy, presentedKey } from '../../src/policies/api-keys/index.j
 import { createLogger } from '../../src/telemetry/logger.js';
 import { useEmptyRuntime } from '../support/runtime.js';
 
+/** runPhases as one promise: a refusal it throws synchronously becomes a rejection. */
+const run = async (...args: Parameters<typeof runPhases>): Promise<void> => runPhases(...args);
+
 const logger = createLogger('silent');
 const runtime = useEmptyRuntime();
 
@@ -51,27 +54,27 @@ async function rejectsWith(promise: Promise<unknown>, code: string, status: numb
 describe('api-keys: reading the key', () => {
   it('accepts "Authorization: Bearer <key>"', async () => {
     const ex = exchange({ authorization: 'Bearer gk-alice-secret' });
-    await runPhases(chain(), REQUEST_PHASES, ex, logger);
+    await run(chain(), REQUEST_PHASES, ex, logger);
     assert.equal(ex.identity.id, 'key:alice');
   });
 
   it('accepts the scheme in any case and trims spaces around the key', async () => {
     for (const authorization of ['bearer gk-alice-secret', 'BEARER gk-alice-secret', 'Bearer   gk-alice-secret  ']) {
       const ex = exchange({ authorization });
-      await runPhases(chain(), REQUEST_PHASES, ex, logger);
+      await run(chain(), REQUEST_PHASES, ex, logger);
       assert.equal(ex.identity.id, 'key:alice', authorization);
     }
   });
 
   it('accepts "x-api-key: <key>" (what Anthropic clients send)', async () => {
     const ex = exchange({ 'x-api-key': 'gk-alice-secret' });
-    await runPhases(chain(), REQUEST_PHASES, ex, logger);
+    await run(chain(), REQUEST_PHASES, ex, logger);
     assert.equal(ex.identity.id, 'key:alice');
   });
 
   it('falls back to x-api-key when Authorization is another scheme', async () => {
     const ex = exchange({ authorization: 'Basic dXNlcjpwYXNz', 'x-api-key': 'gk-alice-secret' });
-    await runPhases(chain(), REQUEST_PHASES, ex, logger);
+    await run(chain(), REQUEST_PHASES, ex, logger);
     assert.equal(ex.identity.id, 'key:alice');
   });
 
@@ -89,20 +92,20 @@ describe('api-keys: reading the key', () => {
 describe('api-keys: refusing callers', () => {
   it('answers 401 missing_api_key when no key is sent, and runs nothing after', async () => {
     const ex = exchange({});
-    const err = await rejectsWith(runPhases(chain(), REQUEST_PHASES, ex, logger), 'missing_api_key', 401);
+    const err = await rejectsWith(run(chain(), REQUEST_PHASES, ex, logger), 'missing_api_key', 401);
     assert.equal(err.fault, 'caller');
     assert.equal(ex.identity, ANONYMOUS);
     assert.deepEqual(ex.decisions, [{ policy: 'api-keys', phase: 'identify', verdict: 'deny', reason: 'no key presented', code: 'missing_api_key', enforced: true }]);
   });
 
   it('answers 401 missing_api_key for a non-bearer Authorization without x-api-key', async () => {
-    await rejectsWith(runPhases(chain(), REQUEST_PHASES, exchange({ authorization: 'Basic dXNlcjpwYXNz' }), logger), 'missing_api_key', 401);
+    await rejectsWith(run(chain(), REQUEST_PHASES, exchange({ authorization: 'Basic dXNlcjpwYXNz' }), logger), 'missing_api_key', 401);
   });
 
   it('answers 401 invalid_api_key for a wrong key, without echoing it', async () => {
     for (const headers of [{ authorization: 'Bearer gk-alice-secreT' }, { authorization: 'Bearer gk-alice-secret-and-more' }, { 'x-api-key': 'nope' }]) {
       const ex = exchange(headers);
-      const err = await rejectsWith(runPhases(chain(), REQUEST_PHASES, ex, logger), 'invalid_api_key', 401);
+      const err = await rejectsWith(run(chain(), REQUEST_PHASES, ex, logger), 'invalid_api_key', 401);
       assert.ok(!err.message.includes('gk-'), 'the message does not repeat the key');
       assert.equal(ex.identity, ANONYMOUS);
       assert.equal(ex.decisions[0].code, 'invalid_api_key');
@@ -110,12 +113,12 @@ describe('api-keys: refusing callers', () => {
   });
 
   it('does not accept the sha256 itself as a key', async () => {
-    await rejectsWith(runPhases(chain(), REQUEST_PHASES, exchange({ authorization: `Bearer ${hex('gk-ci-secret')}` }), logger), 'invalid_api_key', 401);
+    await rejectsWith(run(chain(), REQUEST_PHASES, exchange({ authorization: `Bearer ${hex('gk-ci-secret')}` }), logger), 'invalid_api_key', 401);
   });
 
   it('in shadow mode records the deny and lets the caller through as anonymous', async () => {
     const ex = exchange({ authorization: 'Bearer wrong' });
-    await runPhases(chain({ ...KEYS, enforce: false }), REQUEST_PHASES, ex, logger);
+    await run(chain({ ...KEYS, enforce: false }), REQUEST_PHASES, ex, logger);
     assert.equal(ex.identity, ANONYMOUS);
     assert.deepEqual(ex.decisions, [{ policy: 'api-keys', phase: 'identify', verdict: 'deny', reason: 'unknown key', code: 'invalid_api_key', enforced: false }]);
   });
@@ -124,7 +127,7 @@ describe('api-keys: refusing callers', () => {
 describe('api-keys: the identity', () => {
   it('of a plain key: id key:<name>, team, kind consumer by default, method api-key', async () => {
     const ex = exchange({ authorization: 'Bearer gk-alice-secret' });
-    await runPhases(chain(), REQUEST_PHASES, ex, logger);
+    await run(chain(), REQUEST_PHASES, ex, logger);
     const { access, ...identity } = ex.identity;
     assert.deepEqual(identity, { id: 'key:alice', kind: 'consumer', name: 'alice', team: 'support', method: 'api-key', rule: 'api-keys/alice' });
     assert.deepEqual(access.models?.patterns, ['gpt-4o-mini', 'demo-*']);
@@ -135,7 +138,7 @@ describe('api-keys: the identity', () => {
     for (const sha256 of [hex('gk-ci-secret'), hex('gk-ci-secret').toUpperCase()]) {
       const config = { keys: [{ name: 'ci-bot', sha256, kind: 'service', models: ['*'] }] };
       const ex = exchange({ authorization: 'Bearer gk-ci-secret' });
-      await runPhases(chain(config), REQUEST_PHASES, ex, logger);
+      await run(chain(config), REQUEST_PHASES, ex, logger);
       assert.equal(ex.identity.id, 'key:ci-bot');
       assert.equal(ex.identity.kind, 'service');
       assert.equal(ex.identity.team, undefined);
@@ -145,7 +148,7 @@ describe('api-keys: the identity', () => {
 
   it('is frozen: a policy cannot change who the caller is for the next request', async () => {
     const ex = exchange({ authorization: 'Bearer gk-alice-secret' });
-    await runPhases(chain(), REQUEST_PHASES, ex, logger);
+    await run(chain(), REQUEST_PHASES, ex, logger);
     assert.ok(Object.isFrozen(ex.identity));
     assert.throws(() => {
       (ex.identity as { team?: string }).team = 'admins';
@@ -206,7 +209,7 @@ describe('api-keys: configuration schema', () => {
 describe('access', () => {
   it('denies a model outside the key\'s globs with 403 model_not_allowed', async () => {
     const ex = exchange({ authorization: 'Bearer gk-alice-secret' }, 'gpt-4o');
-    const err = await rejectsWith(runPhases(chain(), REQUEST_PHASES, ex, logger), 'model_not_allowed', 403);
+    const err = await rejectsWith(run(chain(), REQUEST_PHASES, ex, logger), 'model_not_allowed', 403);
     assert.equal(err.fault, 'policy');
     assert.equal(err.param, 'model');
     assert.match(err.message, /"alice" may not use model "gpt-4o"/);
@@ -223,34 +226,34 @@ describe('access', () => {
   it('allows a model inside the globs, exact or wildcard', async () => {
     for (const model of ['gpt-4o-mini', 'demo-echo', 'demo-']) {
       const ex = exchange({ authorization: 'Bearer gk-alice-secret' }, model);
-      await runPhases(chain(), REQUEST_PHASES, ex, logger);
+      await run(chain(), REQUEST_PHASES, ex, logger);
       assert.equal(ex.decisions.filter((d) => d.verdict === 'deny').length, 0, model);
     }
   });
 
   it('allows every model for "*", and none for an empty list', async () => {
     const ci = exchange({ authorization: 'Bearer gk-ci-secret' }, 'anything-at-all');
-    await runPhases(chain(), REQUEST_PHASES, ci, logger);
+    await run(chain(), REQUEST_PHASES, ci, logger);
     assert.equal(ci.identity.id, 'key:ci-bot');
     assert.equal(ci.decisions.at(-1)?.verdict, 'allow');
-    await rejectsWith(runPhases(chain(), REQUEST_PHASES, exchange({ authorization: 'Bearer gk-agent' }, 'gpt-4o-mini'), logger), 'model_not_allowed', 403);
+    await rejectsWith(run(chain(), REQUEST_PHASES, exchange({ authorization: 'Bearer gk-agent' }, 'gpt-4o-mini'), logger), 'model_not_allowed', 403);
   });
 
   it('does not treat "." in a pattern as a wildcard', async () => {
     const config = { keys: [{ name: 'n', key: 'gk-n', models: ['gpt-4.1'] }] };
-    await rejectsWith(runPhases(chain(config), REQUEST_PHASES, exchange({ authorization: 'Bearer gk-n' }, 'gpt-4x1'), logger), 'model_not_allowed', 403);
+    await rejectsWith(run(chain(config), REQUEST_PHASES, exchange({ authorization: 'Bearer gk-n' }, 'gpt-4x1'), logger), 'model_not_allowed', 403);
   });
 
   it('does not restrict an identity that lists no models (no identify policy: anonymous)', async () => {
     const ex = exchange({}, 'gpt-4o');
     const accessOnly = compileChain([accessPolicy.create(accessPolicy.configSchema.parse({}), { route: undefined, services: NO_SERVICES })]);
-    await runPhases(accessOnly, REQUEST_PHASES, ex, logger);
+    await run(accessOnly, REQUEST_PHASES, ex, logger);
     assert.deepEqual(ex.decisions, []);
   });
 
   it('in shadow mode records the deny and lets the request go on', async () => {
     const ex = exchange({ authorization: 'Bearer gk-alice-secret' }, 'gpt-4o');
-    await runPhases(chain(KEYS, { enforce: false }), REQUEST_PHASES, ex, logger);
+    await run(chain(KEYS, { enforce: false }), REQUEST_PHASES, ex, logger);
     assert.equal(ex.decisions.at(-1)?.verdict, 'deny');
     assert.equal(ex.decisions.at(-1)?.enforced, false);
   });

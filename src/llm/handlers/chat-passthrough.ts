@@ -18,9 +18,10 @@ const INCLUDE_USAGE_MEMBER = Buffer.from('"stream_options":{"include_usage":true
 /**
  * Chat completions to a provider that speaks them. The bytes go through untouched unless the model
  * id differs, a policy changed a text slot, or we must ask for streamed usage the client did not
- * ask for (and then hide it from them again).
+ * ask for (and then hide it from them again). Not async (its promise is relayAnswer's): a request
+ * it cannot build throws synchronously, and its caller turns that into a rejection.
  */
-export async function forwardChatNatively(exchange: Exchange, raw: Buffer, res: ServerResponse, upstreamModel: string, logger: Logger): Promise<void> {
+export function forwardChatNatively(exchange: Exchange, raw: Buffer, res: ServerResponse, upstreamModel: string, logger: Logger): Promise<void> {
   const route = exchange.route!;
   const body = exchange.body!;
   const streamOptions = body.stream_options as Record<string, unknown> | null | undefined;

@@ -28,29 +28,43 @@ type Handler = (exchange: Exchange, raw: Buffer, res: ServerResponse, logger: Lo
  * POST /v1/chat/completions, /v1/messages and /v1/responses: parse in the client's format, run the
  * request phases, then either pass the bytes through to a provider that speaks the same format, or
  * translate the request, the answer and the stream for one that speaks another.
+ *
+ * Not an async function: when the request phases answer synchronously (no hook waits on anything,
+ * the common case), the forwarder's promise is the handler's own, with no wrapper and no await. A
+ * synchronous throw is returned as a rejection, as an async function would.
  */
 export function generationHandler(surface: ClientSurface): Handler {
-  return async (exchange, raw, res, logger) => {
-    const phases = prepareExchange(exchange, raw, surface.schema, surface.textView, logger);
-    if (phases !== undefined) await phases;
-    const route = exchange.route!;
-    const provider = route.provider;
-    const upstreamModel = route.upstreamModel(exchange.requestedModel!);
-    if (provider.operations.has(surface.operation)) {
-      exchange.upstreamOperation = surface.operation;
-      if (surface.operation === 'chat') return forwardChatNatively(exchange, raw, res, upstreamModel, logger);
-      return forwardNatively(exchange, surface, raw, res, upstreamModel, logger);
+  return (exchange, raw, res, logger) => {
+    let phases: Promise<void> | undefined;
+    try {
+      phases = prepareExchange(exchange, raw, surface.schema, surface.textView, logger);
+      if (phases === undefined) return forward(exchange, surface, raw, res, logger);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    const translation = findTranslation(surface.operation, provider.operations);
-    if (translation === undefined) {
-      throw new GatehouseError(
-        'unsupported_feature',
-        `Model "${exchange.requestedModel}" is served by provider "${provider.name}", which cannot serve this API (${surface.operation}).`,
-      );
-    }
-    exchange.upstreamOperation = translation.upstream;
-    return forwardTranslated(exchange, surface, translation, res, upstreamModel, logger);
+    return phases.then(() => forward(exchange, surface, raw, res, logger));
   };
+}
+
+/** After the request phases: to the provider in the client's format, or translated. May throw synchronously. */
+function forward(exchange: Exchange, surface: ClientSurface, raw: Buffer, res: ServerResponse, logger: Logger): Promise<void> {
+  const route = exchange.route!;
+  const provider = route.provider;
+  const upstreamModel = route.upstreamModel(exchange.requestedModel!);
+  if (provider.operations.has(surface.operation)) {
+    exchange.upstreamOperation = surface.operation;
+    if (surface.operation === 'chat') return forwardChatNatively(exchange, raw, res, upstreamModel, logger);
+    return forwardNatively(exchange, surface, raw, res, upstreamModel, logger);
+  }
+  const translation = findTranslation(surface.operation, provider.operations);
+  if (translation === undefined) {
+    throw new GatehouseError(
+      'unsupported_feature',
+      `Model "${exchange.requestedModel}" is served by provider "${provider.name}", which cannot serve this API (${surface.operation}).`,
+    );
+  }
+  exchange.upstreamOperation = translation.upstream;
+  return forwardTranslated(exchange, surface, translation, res, upstreamModel, logger);
 }
 
 /** Same format on both sides (other than chat, which has its own usage handling): bytes through. */
