@@ -5,6 +5,7 @@ import type { Exchange } from '../pipeline/exchange.js';
 import type { CompiledRoute } from '../config/runtime.js';
 import type { UpstreamRequest, UpstreamResponse } from '../llm/providers/types.js';
 import { Abort } from '../pipeline/abort.js';
+import { Deadline } from '../pipeline/deadline.js';
 
 /** Largest upstream error body read to classify it (the rest is discarded). */
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -59,9 +60,10 @@ export async function sendAttempt(exchange: Exchange, route: CompiledRoute, inpu
   const attempt = { provider: provider.name, model: input.model, startedMs: exchange.elapsedMs(), durationMs: 0 } as Exchange['attempts'][number];
   exchange.attempts.push(attempt);
   const started = performance.now();
-  const timer = setTimeout(
-    () => control.abort(new GatehouseError('upstream_timeout', `Provider "${provider.name}" did not answer within ${route.timeoutMs} ms.`)),
+  const timer = new Deadline(
     route.timeoutMs,
+    () => control.abort(new GatehouseError('upstream_timeout', `Provider "${provider.name}" did not answer within ${route.timeoutMs} ms.`)),
+    undefined,
   );
   let response: UpstreamResponse;
   try {
@@ -72,7 +74,7 @@ export async function sendAttempt(exchange: Exchange, route: CompiledRoute, inpu
     attempt.error = error.code;
     throw error;
   } finally {
-    clearTimeout(timer);
+    timer.clear();
     const waited = performance.now() - started;
     exchange.upstreamMs += waited;
     attempt.durationMs = waited;
@@ -176,7 +178,7 @@ class GuardedBody implements UpstreamResponse, AsyncIterableIterator<Uint8Array>
   readonly #release: () => void;
   readonly #provider: string;
   readonly #idleMs: number;
-  readonly #timer: NodeJS.Timeout;
+  readonly #timer: Deadline<GuardedBody>;
   #timedOut: GatehouseError | undefined;
   #waiting = false;
   #started = 0;
@@ -193,8 +195,7 @@ class GuardedBody implements UpstreamResponse, AsyncIterableIterator<Uint8Array>
     this.#release = release;
     this.#provider = route.provider.name;
     this.#idleMs = route.streamIdleTimeoutMs;
-    this.#timer = setTimeout(onIdle, this.#idleMs, this);
-    this.#timer.unref();
+    this.#timer = new Deadline<GuardedBody>(this.#idleMs, onIdle, this);
   }
 
   /** The idle timer fired. Only silence while we wait on the provider counts: a slow client is not the provider's fault. */
@@ -221,7 +222,7 @@ class GuardedBody implements UpstreamResponse, AsyncIterableIterator<Uint8Array>
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    clearTimeout(this.#timer);
+    this.#timer.clear();
     this.#release();
   }
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { Deadline } from '../pipeline/deadline.js';
 import { GatehouseError } from '../errors/gatehouse-error.js';
 
 /**
@@ -39,13 +40,17 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number)
     // 0 disables the deadline.
     const timer =
       timeoutMs > 0
-        ? setTimeout(() => {
-            cleanup();
-            reject(new GatehouseError('request_timeout', `The request body was not received within ${timeoutMs} ms.`));
-          }, timeoutMs)
+        ? new Deadline(
+            timeoutMs,
+            () => {
+              cleanup();
+              reject(new GatehouseError('request_timeout', `The request body was not received within ${timeoutMs} ms.`));
+            },
+            undefined,
+          )
         : undefined;
     const cleanup = (): void => {
-      clearTimeout(timer);
+      timer?.clear();
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
