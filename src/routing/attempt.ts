@@ -161,6 +161,9 @@ function withIdleTimeout(
   return new GuardedBody(response, exchange, route, control, release, attempt);
 }
 
+const isLastRead = (result: IteratorResult<Uint8Array>): boolean => result.done === true;
+const isWhole = (): boolean => true;
+
 function onIdle(body: GuardedBody): void {
   body.idle();
 }
@@ -237,15 +240,23 @@ class GuardedBody implements UpstreamResponse, AsyncIterableIterator<Uint8Array>
   next(): Promise<IteratorResult<Uint8Array>> {
     if (this.#finished) return Promise.resolve({ done: true, value: undefined });
     this.#wait();
-    return this.#source.next().then(
-      (result) => {
+    return this.#settle(this.#source.next(), isLastRead);
+  }
+
+  /**
+   * A read from the provider settled: stops the wait's clock, finishes the body when `ends` says
+   * this read was its last (a disposed stream can end quietly: if it was our timeout, say so), and
+   * turns a failure into the attempt's error.
+   */
+  #settle<T>(pending: Promise<T>, ends: (value: T) => boolean): Promise<T> {
+    return pending.then(
+      (value) => {
         this.#waited();
-        if (result.done === true) {
+        if (ends(value)) {
           this.#finish();
-          // A disposed stream can end quietly; if it was our timeout, say so.
           if (this.#timedOut !== undefined) throw this.#timedOut;
         }
-        return result;
+        return value;
       },
       (err: unknown) => {
         this.#waited();
@@ -279,19 +290,7 @@ class GuardedBody implements UpstreamResponse, AsyncIterableIterator<Uint8Array>
     } catch (err) {
       collecting = Promise.reject(err);
     }
-    return collecting.then(
-      (body) => {
-        this.#waited();
-        this.#finish();
-        if (this.#timedOut !== undefined) throw this.#timedOut;
-        return body;
-      },
-      (err: unknown) => {
-        this.#waited();
-        this.#finish();
-        throw this.#failure(err);
-      },
-    );
+    return this.#settle(collecting, isWhole);
   }
 
   async #collectByReading(limit: number): Promise<Buffer | undefined> {
