@@ -36,8 +36,19 @@ function tick(): void {
     }
   }
   if (listed.length === 0) stopTicker();
-  // Fired after the list is settled: a callback may arm or refresh deadlines.
-  if (due !== undefined) for (const deadline of due) deadline.fire();
+  // Fired after the list is settled: a callback may arm or refresh deadlines. One that throws does
+  // not keep the others from firing; its error is rethrown on its own, as a timer's would be.
+  if (due !== undefined) {
+    for (const deadline of due) {
+      try {
+        deadline.fire();
+      } catch (err) {
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+  }
 }
 
 function stopTicker(): void {

@@ -82,4 +82,25 @@ describe('Deadline', { concurrency: true }, () => {
     await sleep(RESOLUTION_MS + 50);
     assert.equal(calls, 2);
   });
+
+  it('fires every due deadline of a tick even when one of their callbacks throws', async () => {
+    const thrown: unknown[] = [];
+    const onUncaught = (err: unknown): void => void thrown.push(err);
+    const listeners = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', onUncaught);
+    try {
+      let fired = 0;
+      new Deadline(COARSE_FROM_MS, () => { throw new Error('callback failed'); }, undefined);
+      new Deadline(COARSE_FROM_MS, () => void fired++, undefined);
+      await sleep(COARSE_FROM_MS + RESOLUTION_MS + 200);
+      assert.equal(fired, 1);
+      assert.equal(thrown.length, 1);
+      assert.match(String(thrown[0]), /callback failed/);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      for (const listener of listeners) process.on('uncaughtException', listener);
+    }
+  });
 });
+
