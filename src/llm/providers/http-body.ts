@@ -2,8 +2,11 @@
  * A provider's response body as undici hands it to a dispatch handler, read as an async iterator:
  * chunks are queued as they arrive and taken in order. It replaces undici's Readable body and its
  * stream async iterator (the largest per-request cost of reading a small JSON answer) with one
- * array and at most one pending promise. Backpressure: past `highWaterMark` queued bytes the
- * producer is paused, and resumed once the reader has taken them.
+ * array and at most one pending promise. A read takes everything queued, as one chunk: a stream
+ * whose chunks arrived while the event loop was busy elsewhere (many streams at once, a provider
+ * sending faster than the client reads) is relayed in one pass, one promise and one client write,
+ * instead of one of each per chunk. Backpressure: past `highWaterMark` queued bytes the producer is
+ * paused, and resumed when the reader takes them.
  */
 export interface BodyProducer {
   pause(): void;
@@ -28,7 +31,6 @@ export class HttpBody implements AsyncIterableIterator<Uint8Array> {
   readonly #producer: BodyProducer;
   readonly #highWaterMark: number;
   #chunks: Uint8Array[] = [];
-  #head = 0;
   #queued = 0;
   #paused = false;
   #ended = false;
@@ -113,20 +115,7 @@ export class HttpBody implements AsyncIterableIterator<Uint8Array> {
   }
 
   next(): Promise<IteratorResult<Uint8Array>> {
-    if (this.#head < this.#chunks.length) {
-      const chunk = this.#chunks[this.#head]!;
-      this.#chunks[this.#head++] = undefined as unknown as Uint8Array;
-      this.#queued -= chunk.length;
-      if (this.#head === this.#chunks.length) {
-        this.#chunks = [];
-        this.#head = 0;
-      }
-      if (this.#paused && this.#queued <= this.#highWaterMark / 2) {
-        this.#paused = false;
-        this.#producer.resume();
-      }
-      return Promise.resolve({ done: false, value: chunk });
-    }
+    if (this.#chunks.length > 0) return Promise.resolve({ done: false, value: this.#takeQueued() });
     if (this.#failed) return Promise.reject(this.#error);
     if (this.#ended || this.#closed) return Promise.resolve(DONE);
     return new Promise((resolve, reject) => {
@@ -135,14 +124,26 @@ export class HttpBody implements AsyncIterableIterator<Uint8Array> {
     });
   }
 
+  /** Every queued chunk, as one (the queue is left empty and the producer resumed). */
+  #takeQueued(): Uint8Array {
+    const chunks = this.#chunks;
+    const chunk = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#queued);
+    this.#chunks = [];
+    this.#queued = 0;
+    if (this.#paused) {
+      this.#paused = false;
+      this.#producer.resume();
+    }
+    return chunk;
+  }
+
   /** The whole body at once (see UpstreamResponse.collect): one promise instead of one per chunk. */
   collect(limit: number, onChunk?: () => void): Promise<Buffer | undefined> {
     return new Promise((resolve, reject) => {
       const collector: Collector = { limit, onChunk, chunks: [], size: 0, resolve, reject };
       // What arrived before the reader asked.
-      for (let i = this.#head; i < this.#chunks.length; i++) if (!this.#collect(collector, this.#chunks[i]!)) return;
+      for (const chunk of this.#chunks) if (!this.#collect(collector, chunk)) return;
       this.#chunks = [];
-      this.#head = 0;
       this.#queued = 0;
       if (this.#failed) return reject(this.#error);
       if (this.#ended || this.#closed) return resolve(Buffer.concat(collector.chunks, collector.size));
@@ -177,7 +178,6 @@ export class HttpBody implements AsyncIterableIterator<Uint8Array> {
     if (this.#closed) return;
     this.#closed = true;
     this.#chunks = [];
-    this.#head = 0;
     this.#queued = 0;
     const resolve = this.#resolve;
     this.#resolve = this.#reject = undefined;

@@ -34,16 +34,41 @@ describe('HttpBody: iteration', () => {
     await assert.rejects(body.next(), /reset/);
   });
 
-  it('pauses the producer past the high-water mark and resumes it once drained', async () => {
+  it('hands over everything queued as one chunk, and single chunks as they are', async () => {
+    const body = new HttpBody(producer());
+    const first = bytes('data: 1\n\n');
+    body.push(first);
+    assert.equal((await body.next()).value, first, 'a lone chunk is not copied');
+    body.push(bytes('data: 2\n'));
+    body.push(bytes('\ndata: 3\n\n'));
+    body.push(bytes('data: 4\n\n'));
+    const merged = await body.next();
+    assert.equal(Buffer.from(merged.value!).toString(), 'data: 2\n\ndata: 3\n\ndata: 4\n\n');
+    const pending = body.next();
+    body.push(bytes('data: 5\n\n'));
+    assert.equal(Buffer.from((await pending).value!).toString(), 'data: 5\n\n', 'a waiting reader gets the next chunk at once');
+    body.end();
+    assert.deepEqual(await body.next(), { done: true, value: undefined });
+  });
+
+  it('pauses the producer past the high-water mark and resumes it when the reader takes the queue', async () => {
     const p = producer();
     const body = new HttpBody(p, 10);
-    for (let i = 0; i < 4; i++) body.push(bytes('xxxx'));
-    assert.deepEqual(p.calls, ['pause']);
-    await body.next();
-    await body.next();
-    assert.deepEqual(p.calls, ['pause']);
-    await body.next();
+    body.push(bytes('xxxx'));
+    body.push(bytes('xxxx'));
+    assert.deepEqual(p.calls, []);
+    body.push(bytes('xxxx'));
+    body.push(bytes('xxxx'));
+    assert.deepEqual(p.calls, ['pause'], 'paused once past 10 queued bytes');
+    assert.equal((await body.next()).value!.length, 16);
     assert.deepEqual(p.calls, ['pause', 'resume']);
+    body.push(bytes('xxxx'));
+    body.push(bytes('xxxxxxxx'));
+    assert.deepEqual(p.calls, ['pause', 'resume', 'pause'], 'and again when the queue refills');
+    body.end();
+    assert.equal((await body.next()).value!.length, 12);
+    assert.deepEqual(p.calls, ['pause', 'resume', 'pause', 'resume']);
+    assert.equal((await body.next()).done, true);
   });
 
   it('aborts an unfinished transfer when the reader stops early, not a finished one', async () => {
