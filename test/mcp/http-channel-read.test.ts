@@ -1,10 +1,13 @@
-// readText: an MCP upstream's whole body, bounded, with a broken body reported instead of hanging.
+// readText: an MCP upstream's whole body, bounded, with a broken body reported instead of hanging —
+// from undici's Readable (GET streams) and from an HttpBody (a call's POST, through dispatchHttp).
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { Pool, poolRequest } from '../../src/llm/providers/undici-pool.js';
+import { dispatchHttp } from '../../src/llm/providers/http-dispatch.js';
+import { Abort } from '../../src/pipeline/abort.js';
 import { readText } from '../../src/mcp/upstream/http-channel.js';
 import { UpstreamError } from '../../src/mcp/upstream/types.js';
 
@@ -30,25 +33,29 @@ after(async () => {
   await new Promise<void>((r) => server.close(() => r()));
 });
 
-const get = (path: string) => poolRequest(pool, { method: 'GET', path });
+const readable = async (path: string) => (await poolRequest(pool, { method: 'GET', path })).body;
+const dispatched = async (path: string) =>
+  (await dispatchHttp(pool, { method: 'GET', path, headers: {}, abort: new Abort(), transportError: (err) => err })).body as Parameters<typeof readText>[0];
 
-test('reads a body sent in several chunks, multi-byte characters included, and an empty one', async () => {
-  assert.equal(await readText((await get('/chunks')).body, 1024, 'up'), '{"a":"é"}');
-  assert.equal(await readText((await get('/empty')).body, 1024, 'up'), '');
-});
-
-test('a body over the limit is a protocol error naming the upstream', async () => {
-  await assert.rejects(readText((await get('/big')).body, 1000, 'up'), (err: unknown) => {
-    assert.ok(err instanceof UpstreamError);
-    assert.equal(err.kind, 'protocol');
-    assert.match(err.message, /"up" sent a body larger than 1000 bytes/);
-    return true;
+for (const [kind, get] of [['Readable', readable], ['HttpBody', dispatched]] as const) {
+  test(`${kind}: reads a body sent in several chunks, multi-byte characters included, and an empty one`, async () => {
+    assert.equal(await readText(await get('/chunks'), 1024, 'up'), '{"a":"é"}');
+    assert.equal(await readText(await get('/empty'), 1024, 'up'), '');
   });
-});
 
-test('a body cut off mid-way rejects (it does not resolve with part of itself, nor hang)', async () => {
-  await assert.rejects(readText((await get('/cut')).body, 1024, 'up'));
-});
+  test(`${kind}: a body over the limit is a protocol error naming the upstream`, async () => {
+    await assert.rejects(readText(await get('/big'), 1000, 'up'), (err: unknown) => {
+      assert.ok(err instanceof UpstreamError);
+      assert.equal(err.kind, 'protocol');
+      assert.match(err.message, /"up" sent a body larger than 1000 bytes/);
+      return true;
+    });
+  });
+
+  test(`${kind}: a body cut off mid-way rejects (it does not resolve with part of itself, nor hang)`, async () => {
+    await assert.rejects(readText(await get('/cut'), 1024, 'up'));
+  });
+}
 
 test('a body that failed or ended before it was read is reported, not waited for', async () => {
   const failed = new PassThrough();

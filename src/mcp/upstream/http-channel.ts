@@ -8,6 +8,8 @@
  */
 import { finished, type Readable } from 'node:stream';
 import { Pool, poolRequest, type Dispatcher } from '../../llm/providers/undici-pool.js';
+import { dispatchHttp } from '../../llm/providers/http-dispatch.js';
+import { HttpBody } from '../../llm/providers/http-body.js';
 import { isResponse, parseMessage, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../jsonrpc.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { Deadline, delay } from './deadline.js';
@@ -16,6 +18,7 @@ import { SseEventTooLarge, SseReader, type SseMessageEvent } from './sse-message
 import { safeDeliver } from './deliver.js';
 import { describeError as describe } from './describe-error.js';
 import { UpstreamError, type UpstreamHttpConfig, type UpstreamMessage } from './types.js';
+import type { UpstreamResponse } from '../../llm/providers/types.js';
 
 /** The largest JSON body or SSE event accepted from an upstream. */
 export const MAX_HTTP_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -27,6 +30,19 @@ const DEFAULT_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30_000;
 
 export type ResponseData = Dispatcher.ResponseData;
+
+/**
+ * A reply as the channel reads it: a request's POST goes through dispatchHttp (an HttpBody, no
+ * Readable: the per-call cost of a tools/call), GET streams through undici's request (a Readable).
+ */
+interface Reply {
+  readonly statusCode: number;
+  readonly headers: ResponseData['headers'];
+  readonly body: Readable | HttpBody;
+}
+
+/** A body read from: a Readable or an HttpBody, both byte iterators. */
+type ReplyBody = Reply['body'];
 
 export interface CallContext {
   signal?: AbortLike;
@@ -69,7 +85,7 @@ export class HttpChannel {
   async call(message: JsonRpcRequest, headers: Record<string, string>, ctx: CallContext): Promise<JsonRpcResponse> {
     const deadline = new Deadline(this.config.timeoutMs, ctx.signal);
     try {
-      const res = await this.#send('POST', headers, JSON.stringify(message), deadline);
+      const res = await this.#post(headers, JSON.stringify(message), deadline);
       ctx.onHeaders?.(res.headers);
       return await this.#reply(res, message.id, ctx, deadline);
     } catch (err) {
@@ -158,11 +174,11 @@ export class HttpChannel {
    * (comments, priming events) are skipped; an event that is not JSON-RPC is logged and skipped.
    * Returns false if onMessage asked to stop early (the rest is then drained in the background).
    */
-  async readEvents(body: Readable, onMessage: (m: JsonRpcMessage) => boolean | void, onEvent?: (ev: SseMessageEvent) => void): Promise<boolean> {
+  async readEvents(body: ReplyBody, onMessage: (m: JsonRpcMessage) => boolean | void, onEvent?: (ev: SseMessageEvent) => void): Promise<boolean> {
     const reader = new SseReader(MAX_HTTP_MESSAGE_BYTES);
-    const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const iterator: AsyncIterator<Uint8Array> = body[Symbol.asyncIterator]();
     for (;;) {
-      let next: IteratorResult<Buffer>;
+      let next: IteratorResult<Uint8Array>;
       try {
         next = await iterator.next();
       } catch (err) {
@@ -175,7 +191,7 @@ export class HttpChannel {
           events = tail === undefined ? [] : [tail];
         } else events = reader.push(next.value);
       } catch (err) {
-        body.destroy();
+        discard(body);
         if (err instanceof SseEventTooLarge) throw new UpstreamError('protocol', this.config.name, err.message, { cause: err });
         throw err;
       }
@@ -215,7 +231,15 @@ export class HttpChannel {
     return poolRequest(this.#pool, { method, path: this.#path, headers: all, body, signal: signal as AbortSignal });
   }
 
-  async #reply(res: ResponseData, id: JsonRpcId, ctx: CallContext, deadline: Deadline): Promise<JsonRpcResponse> {
+  /** A request's POST, through dispatchHttp: failures reject with undici's error, or the deadline's reason. */
+  #post(headers: Record<string, string>, body: string, deadline: Deadline): Promise<Reply> {
+    const all: Record<string, string> = { ...this.#baseHeaders, ...headers };
+    all.accept = 'application/json, text/event-stream';
+    all['content-type'] = 'application/json';
+    return dispatchHttp(this.#pool, { method: 'POST', path: this.#path, headers: all, body, abort: deadline, transportError: asIs }).then(asReply);
+  }
+
+  async #reply(res: Reply, id: JsonRpcId, ctx: CallContext, deadline: Deadline): Promise<JsonRpcResponse> {
     const ok = res.statusCode >= 200 && res.statusCode < 300;
     if (ok && contentType(res.headers) === 'text/event-stream') return this.#readStream(res, id, ctx, deadline);
     const text = await readText(res.body, MAX_HTTP_MESSAGE_BYTES, this.config.name);
@@ -232,8 +256,8 @@ export class HttpChannel {
   }
 
   /** Reads the request's SSE stream up to its response, resuming it (session era) if it breaks off. */
-  async #readStream(first: ResponseData, id: JsonRpcId, ctx: CallContext, deadline: Deadline): Promise<JsonRpcResponse> {
-    let res = first;
+  async #readStream(first: Reply, id: JsonRpcId, ctx: CallContext, deadline: Deadline): Promise<JsonRpcResponse> {
+    let res: Reply = first;
     let lastEventId: string | undefined;
     let retryMs = DEFAULT_RETRY_MS;
     let resumes = 0;
@@ -333,18 +357,24 @@ function parseReply(text: string): JsonRpcMessage | undefined {
 }
 
 /** The whole body as text, failing past `limit` bytes (read with listeners: no async iterator per body). */
-export function readText(body: Readable, limit: number, upstream: string): Promise<string> {
+export function readText(body: ReplyBody, limit: number, upstream: string): Promise<string> {
+  if (body instanceof HttpBody) {
+    return body.collect(limit).then((bytes) => {
+      if (bytes === undefined) throw tooLarge(upstream, limit);
+      return bytes.toString('utf8');
+    });
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
+    let overLimit = false;
     const onData = (chunk: Buffer): void => {
       size += chunk.byteLength;
       if (size > limit) {
-        tooLarge = true;
+        overLimit = true;
         body.off('data', onData);
         body.destroy();
-        reject(new UpstreamError('protocol', upstream, `MCP upstream "${upstream}" sent a body larger than ${limit} bytes.`));
+        reject(tooLarge(upstream, limit));
         return;
       }
       chunks.push(chunk);
@@ -354,16 +384,32 @@ export function readText(body: Readable, limit: number, upstream: string): Promi
     // one that had already ended or failed before it was read.
     finished(body, (err) => {
       body.off('data', onData);
-      if (tooLarge) return;
+      if (overLimit) return;
       if (err !== undefined && err !== null) reject(err);
       else resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
     });
   });
 }
 
+function tooLarge(upstream: string, limit: number): UpstreamError {
+  return new UpstreamError('protocol', upstream, `MCP upstream "${upstream}" sent a body larger than ${limit} bytes.`);
+}
+
+/** Stops reading a body and lets its connection go. */
+function discard(body: ReplyBody): void {
+  if (body instanceof HttpBody) body.close();
+  else body.destroy();
+}
+
+const asIs = (err: Error): Error => err;
+
+function asReply(res: UpstreamResponse): Reply {
+  return { statusCode: res.status, headers: res.headers, body: res.body as HttpBody };
+}
+
 /** Lets the rest of a stream end on its own (keeping the connection), or drops it after a grace period. */
-function drain(body: Readable, iterator: AsyncIterator<Buffer>): void {
-  const timer = setTimeout(() => body.destroy(), DRAIN_GRACE_MS);
+function drain(body: ReplyBody, iterator: AsyncIterator<Uint8Array>): void {
+  const timer = setTimeout(() => discard(body), DRAIN_GRACE_MS);
   timer.unref();
   void (async () => {
     try {
