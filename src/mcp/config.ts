@@ -7,7 +7,7 @@ const era = z
   .enum(['auto', 'legacy', 'modern'])
   .default('auto')
   .describe('The protocol era the server speaks: legacy (sessions, 2025-11-25 and before), modern (2026-07-28, stateless), or auto (probe once).');
-const timeoutMs = z.number().int().min(100).max(3_600_000).default(60_000).describe('Time the server has to answer one request.');
+const timeoutMs = z.number().int().min(100).max(3_600_000).default(60_000).describe('Time the server has to answer one request (from 1 s up it is checked every 250 ms, so it fires at most 250 ms late).');
 
 const httpServerSchema = z
   .object({

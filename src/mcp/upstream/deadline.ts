@@ -1,4 +1,5 @@
 import { Abort, type AbortLike } from '../../pipeline/abort.js';
+import { Deadline as Timer } from '../../pipeline/deadline.js';
 
 /**
  * One request's time limit and the caller's abort, as one abort undici takes as its `signal`;
@@ -8,7 +9,8 @@ import { Abort, type AbortLike } from '../../pipeline/abort.js';
 export class Deadline extends Abort {
   readonly #caller: AbortLike | undefined;
   readonly #onCallerAbort = (): void => this.abort(this.#caller?.reason);
-  #timer: NodeJS.Timeout | undefined;
+  readonly #timer: Timer<Deadline>;
+  readonly #ms: number;
   #timedOut = false;
 
   constructor(ms: number, caller?: AbortLike) {
@@ -16,10 +18,15 @@ export class Deadline extends Abort {
     this.#caller = caller;
     if (caller?.aborted) this.abort(caller.reason);
     else caller?.addEventListener('abort', this.#onCallerAbort, { once: true });
-    this.#timer = setTimeout(() => {
-      this.#timedOut = true;
-      this.abort(new Error(`No answer within ${ms} ms.`));
-    }, ms);
+    // A shared ticker's slot rather than a Node timer per call (src/pipeline/deadline.ts).
+    this.#timer = new Timer<Deadline>(ms, expire, this);
+    this.#ms = ms;
+  }
+
+  /** The time limit passed. */
+  expired(): void {
+    this.#timedOut = true;
+    this.abort(new Error(`No answer within ${this.#ms} ms.`));
   }
 
   get timedOut(): boolean {
@@ -38,10 +45,13 @@ export class Deadline extends Abort {
 
   /** Stops the clock and forgets the caller's signal. */
   dispose(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#timer.clear();
     this.#caller?.removeEventListener('abort', this.#onCallerAbort);
   }
+}
+
+function expire(deadline: Deadline): void {
+  deadline.expired();
 }
 
 /** Resolves after `ms`, or rejects when `signal` aborts. */
