@@ -84,11 +84,14 @@ export class HttpChannel {
   /** POSTs a request and reads its reply: the response, or a JSON-RPC error that carries its id. */
   async call(message: JsonRpcRequest, headers: Record<string, string>, ctx: CallContext): Promise<JsonRpcResponse> {
     const deadline = new Deadline(this.config.timeoutMs, ctx.signal);
+    let res: Reply | undefined;
     try {
-      const res = await this.#post(headers, JSON.stringify(message), deadline);
+      res = await this.#post(headers, JSON.stringify(message), deadline);
       ctx.onHeaders?.(res.headers);
       return await this.#reply(res, message.id, ctx, deadline);
     } catch (err) {
+      // A reply given up on before its end would hold its connection: let it go.
+      if (res !== undefined) discard(res.body);
       throw this.#failure(err, deadline);
     } finally {
       deadline.dispose();
