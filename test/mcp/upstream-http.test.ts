@@ -183,6 +183,15 @@ describe('upstream over HTTP, session era (SDK 1.x server)', () => {
     await session.close();
   });
 
+  it('a timeout of 1 s or more (the shared ticker) fires never early and at most one tick late', async () => {
+    const session = await upstream({ timeoutMs: 1000 }).open(CLIENT);
+    const started = performance.now();
+    await rejectsWith(callTool(session, 'hang'), 'timeout');
+    const waited = performance.now() - started;
+    assert.ok(waited >= 1000 && waited < 1000 + 250 + 300, `timed out after ${waited.toFixed(0)} ms`);
+    await session.close();
+  });
+
   it('rejects with the caller\'s reason on abort', async () => {
     const session = await upstream().open(CLIENT);
     const controller = new AbortController();
