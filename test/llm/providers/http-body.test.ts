@@ -54,16 +54,16 @@ describe('HttpBody: iteration', () => {
   it('pauses the producer past the high-water mark and resumes it when the reader takes the queue', async () => {
     const p = producer();
     const body = new HttpBody(p, 10);
-    body.push(bytes('xxxx'));
-    body.push(bytes('xxxx'));
+    body.push(bytes('abcd'));
+    body.push(bytes('abcd'));
     assert.deepEqual(p.calls, []);
-    body.push(bytes('xxxx'));
-    body.push(bytes('xxxx'));
+    body.push(bytes('abcd'));
+    body.push(bytes('abcd'));
     assert.deepEqual(p.calls, ['pause'], 'paused once past 10 queued bytes');
     assert.equal((await body.next()).value!.length, 16);
     assert.deepEqual(p.calls, ['pause', 'resume']);
-    body.push(bytes('xxxx'));
-    body.push(bytes('xxxxxxxx'));
+    body.push(bytes('abcd'));
+    body.push(bytes('abcdefgh'));
     assert.deepEqual(p.calls, ['pause', 'resume', 'pause'], 'and again when the queue refills');
     body.end();
     assert.equal((await body.next()).value!.length, 12);
