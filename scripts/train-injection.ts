@@ -10,7 +10,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FEATURE_BITS, FEATURE_DIM, featureVector, normalizeText } from '../src/detect/injection/features.js';
+import { FEATURE_BITS, FEATURE_DIM, type MaxGram, featureVector, normalizeText } from '../src/detect/injection/features.js';
 import { type LinearModel, type WeightsFile, decodeModel, encodeWeights } from '../src/detect/injection/model.js';
 import { type InjectionMode, scoreWith } from '../src/detect/injection/score.js';
 import { type Example, REPO_ROOT, buildCorpus, mulberry32, shuffle } from './injection-data/datasets.js';
@@ -22,8 +22,8 @@ interface Sample {
   readonly weight: number;
 }
 
-function toSample(e: Example, weight: number): Sample {
-  const v = featureVector(normalizeText(e.text));
+function toSample(e: Example, weight: number, maxGram: MaxGram): Sample {
+  const v = featureVector(normalizeText(e.text), maxGram);
   const idx = new Int32Array(v.size);
   const val = new Float32Array(v.size);
   let j = 0;
@@ -78,10 +78,10 @@ function pruneThreshold(w: Float64Array, keep: number): number {
   return abs.length <= keep ? 1e-12 : abs[keep - 1];
 }
 
-function balanced(examples: Example[], extra: (e: Example) => number = () => 1): Sample[] {
+function balanced(examples: Example[], maxGram: MaxGram, extra: (e: Example) => number = () => 1): Sample[] {
   const pos = examples.filter((e) => e.label === 1).length;
   const neg = examples.length - pos;
-  return examples.map((e) => toSample(e, (e.label === 1 ? examples.length / (2 * pos) : examples.length / (2 * neg)) * extra(e)));
+  return examples.map((e) => toSample(e, (e.label === 1 ? examples.length / (2 * pos) : examples.length / (2 * neg)) * extra(e), maxGram));
 }
 
 /**
@@ -103,11 +103,11 @@ function tuneThreshold(model: LinearModel, tune: Example[], mode: InjectionMode)
   return 0.99;
 }
 
-function build(mode: InjectionMode, samples: Sample[], tune: Example[], keep: number, trained: Record<string, unknown>) {
+function build(mode: InjectionMode, maxGram: MaxGram, samples: Sample[], tune: Example[], keep: number, trained: Record<string, unknown>) {
   const o: TrainOptions = { epochs: 8, lambda: 1e-5, lr: 0.5, seed: mode === 'prompt' ? 1 : 2 };
   const { w, bias } = train(samples, o);
   const enc = encodeWeights(w, pruneThreshold(w, keep));
-  const draft: WeightsFile = { version: 1, mode, bits: FEATURE_BITS, bias, threshold: 0.5, indices: enc.indices, weights: enc.weights, trained: {} };
+  const draft: WeightsFile = { version: 1, mode, bits: FEATURE_BITS, maxGram, bias, threshold: 0.5, indices: enc.indices, weights: enc.weights, trained: {} };
   const threshold = tuneThreshold(decodeModel(draft), tune, mode);
   const file: WeightsFile = { ...draft, threshold, trained: { ...trained, ...o, kept: enc.count, samples: samples.length } };
   const path = join(REPO_ROOT, `src/detect/injection/weights-${mode}.json`);
@@ -119,8 +119,12 @@ function build(mode: InjectionMode, samples: Sample[], tune: Example[], keep: nu
 const corpus = buildCorpus();
 // Hand-written prompts are few next to jackhhao; weigh them up so they shape the boundary.
 // Generated examples come several to a template: weigh them less than a hand-written line.
-const promptTrain = balanced(corpus.prompt.train, (e) => (e.source.endsWith('.txt') ? 5 : e.source.startsWith('tpl-') ? 2 : 1));
-build('prompt', promptTrain, corpus.prompt.tune, 24000, { data: 'jackhhao + bipia tasks/contexts + scripts/injection-data' });
+// Character 3-grams alone (a third of the 3–5-gram lookups), 12,000 weights: on the tune split
+// both scored as well as 3–5-grams with 24,000, and on the test split as well as them but for two
+// jailbreaks missed (docs/detectors.md). The data model below keeps 3–5-grams: with 3-grams alone it
+// flagged more benign content on the test split.
+const promptTrain = balanced(corpus.prompt.train, 3, (e) => (e.source.endsWith('.txt') ? 5 : e.source.startsWith('tpl-') ? 2 : 1));
+build('prompt', 3, promptTrain, corpus.prompt.tune, 12000, { data: 'jackhhao + bipia tasks/contexts + scripts/injection-data' });
 // Data mode: benign content with imperatives for a human reader is what the model must learn to
 // pass, so it weighs most; ordinary prompts used as in-data positives weigh less than real attacks.
 const DATA_WEIGHT: Record<string, number> = {
@@ -135,8 +139,8 @@ const DATA_WEIGHT: Record<string, number> = {
   'tpl-prompt-hard': 0.5,
   'tpl-prompt-benign': 0.5,
 };
-const dataTrain = balanced(corpus.dataSegments, (e) => DATA_WEIGHT[e.source] ?? 1);
-build('data', dataTrain, corpus.data.tune, 16000, { data: 'bipia contexts with inserted attacks (segments) + scripts/injection-data' });
+const dataTrain = balanced(corpus.dataSegments, 5, (e) => DATA_WEIGHT[e.source] ?? 1);
+build('data', 5, dataTrain, corpus.data.tune, 16000, { data: 'bipia contexts with inserted attacks (segments) + scripts/injection-data' });
 
 const { evaluateInjection, printReport } = await import('./eval-injection.js');
 // --tune: development figures on the tune split, so that iterating does not peek at the test split.

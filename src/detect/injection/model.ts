@@ -2,13 +2,15 @@
  * A trained linear model over hashed features: the committed weights file, decoded once into
  * packed weights (~160 KB) so that scoring is a walk over the text's hashes.
  */
-import { FEATURE_BITS, FEATURE_DIM, dotFeatures, dotFoldedFeatures, packWeights, type PackedWeights } from './features.js';
+import { FEATURE_BITS, FEATURE_DIM, type MaxGram, dotFeatures, dotFoldedFeatures, packWeights, type PackedWeights } from './features.js';
 
 /** The committed JSON: only the non-zero weights, as little-endian base64 (index u32, weight f32). */
 export interface WeightsFile {
   readonly version: 1;
   readonly mode: 'prompt' | 'data';
   readonly bits: number;
+  /** The character n-grams trained on (features.ts MaxGram); absent in files written before it was: 5. */
+  readonly maxGram?: MaxGram;
   readonly bias: number;
   /** Threshold on the final score (0..1), tuned on the tune split. */
   readonly threshold: number;
@@ -20,13 +22,15 @@ export interface WeightsFile {
 export interface LinearModel {
   readonly bias: number;
   readonly threshold: number;
+  readonly maxGram: MaxGram;
   /** The weights, packed (see PackedWeights): the dense vector would not stay in cache. */
   readonly weights: PackedWeights;
 }
 
 export function decodeModel(file: WeightsFile): LinearModel {
-  if (file.version !== 1 || file.bits !== FEATURE_BITS) {
-    throw new Error(`injection weights: unsupported version ${file.version} / bits ${file.bits}`);
+  const maxGram = file.maxGram ?? 5;
+  if (file.version !== 1 || file.bits !== FEATURE_BITS || (maxGram !== 3 && maxGram !== 5)) {
+    throw new Error(`injection weights: unsupported version ${file.version} / bits ${file.bits} / maxGram ${maxGram}`);
   }
   const idx = Buffer.from(file.indices, 'base64');
   const w = Buffer.from(file.weights, 'base64');
@@ -34,7 +38,7 @@ export function decodeModel(file: WeightsFile): LinearModel {
   if (w.length !== idx.length) throw new Error('injection weights: index and weight lengths differ');
   const dense = new Float32Array(FEATURE_DIM);
   for (let i = 0; i < n; i++) dense[idx.readUInt32LE(i * 4) & (FEATURE_DIM - 1)] = w.readFloatLE(i * 4);
-  return { bias: file.bias, threshold: file.threshold, weights: packWeights(dense) };
+  return { bias: file.bias, threshold: file.threshold, maxGram, weights: packWeights(dense) };
 }
 
 export function encodeWeights(dense: ArrayLike<number>, minAbs: number): { indices: string; weights: string; count: number } {
@@ -51,10 +55,10 @@ export function encodeWeights(dense: ArrayLike<number>, minAbs: number): { indic
 
 /** Linear logit of one normalised text. */
 export function logit(model: LinearModel, norm: string): number {
-  return model.bias + dotFeatures(norm, model.weights);
+  return model.bias + dotFeatures(norm, model.weights, model.maxGram);
 }
 
 /** logit(model, normalizeFolded(folded)), without making the normalised string where it can. */
 export function logitFolded(model: LinearModel, folded: string): number {
-  return model.bias + dotFoldedFeatures(folded, model.weights);
+  return model.bias + dotFoldedFeatures(folded, model.weights, model.maxGram);
 }
