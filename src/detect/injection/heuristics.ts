@@ -6,6 +6,7 @@
  */
 
 import { foldConfusables } from './features.js';
+import { WordGate } from './word-gate.js';
 
 export interface InjectionSignal {
   readonly name: string;
@@ -15,6 +16,12 @@ export interface InjectionSignal {
   readonly only?: 'prompt' | 'data';
   /** A test the regex engine would make slow; the signal fires if the pattern or this matches. */
   readonly also?: (text: string) => boolean;
+  /**
+   * What any match of `pattern` contains (word-gate.ts): the regex runs only on a text that meets
+   * one of these branches. Each branch is read off one alternative of the pattern; keep the two in
+   * step (test/detect/word-gate.test.ts checks every match in the corpora meets its needs).
+   */
+  readonly needs?: readonly string[];
 }
 
 const MIN_BASE64_RUN = 120;
@@ -47,6 +54,10 @@ export const SIGNALS: readonly InjectionSignal[] = [
   {
     name: 'instruction_override',
     weight: 2.5,
+    needs: [
+      'ignore|disregard|forget|override|bypass|skip|drop|abandon|discard|stop|set|pay & previous|prior|above|preceding|earlier|former|original|initial|system|existing',
+      'ignore|disregard|forget & your',
+    ],
     pattern: new RegExp(
       String.raw`\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|discard|stop\s+following|set\s+aside|pay\s+no\s+attention\s+to)\s+(?:about\s+)?${PRIOR}\s+(?:\w+\s+)?${RULES}|\b(?:ignore|disregard|forget)\s+(?:all\s+)?(?:of\s+)?your\s+(?:rules|guidelines|restrictions|programming|safety\s+(?:rules|guidelines|policies))\b`,
       'i',
@@ -55,48 +66,72 @@ export const SIGNALS: readonly InjectionSignal[] = [
   {
     name: 'instruction_override_translated',
     weight: 2.5,
+    needs: ['ignoriere|vergiss|ignora|ignore|ignorez'],
     pattern: /\b(?:ignoriere|vergiss)\s+(?:alle\s+)?(?:vorherigen|bisherigen|obigen)\s+(?:anweisungen|instruktionen|regeln)|\bignora\s+(?:todas\s+)?(?:las\s+)?instrucciones\s+(?:anteriores|previas)|\bignorez?\s+(?:toutes\s+)?(?:les\s+)?instructions\s+(?:précédentes|precedentes|antérieures)|\bignora\s+(?:tutte\s+)?(?:le\s+)?istruzioni\s+precedenti/i,
   },
   {
     name: 'new_instructions',
     weight: 1.5,
+    needs: ['your & new', 'from & now', 'new & instruction|instructions'],
     pattern: /\b(?:your\s+new\s+(?:instructions|task|role|rules)\s+(?:is|are)|from\s+now\s+on,?\s+you\s+(?:will|must|are|shall)|new\s+instructions?\s*:)/i,
   },
   {
     name: 'role_hijack',
     weight: 2.0,
+    needs: [
+      'you & are & dan|stan|dude|aim|developer|jailbroken|unfiltered|uncensored|unrestricted',
+      'developer|god|jailbreak|dan|unrestricted & mode',
+      'do & anything',
+      'act & as',
+      'without & any & moral|ethical',
+      'free|freed & from & confines|restrictions|rules',
+    ],
     pattern: /\b(?:you\s+are\s+(?:now\s+)?(?:dan|stan|dude|aim|in\s+developer\s+mode|jailbroken|unfiltered|uncensored|unrestricted)\b|(?:developer|god|jailbreak|dan|unrestricted)\s+mode\s+(?:enabled|activated|on)\b|do\s+anything\s+now|act\s+as\s+(?:an?\s+)?(?:unfiltered|uncensored|unrestricted|amoral)|without\s+any\s+(?:moral|ethical)\s+(?:restrictions|guidelines|constraints)|(?:free|freed)\s+from\s+(?:the\s+)?(?:typical\s+)?(?:confines|restrictions|rules)\s+of\s+ai)/i,
   },
   {
     name: 'system_prompt_exfiltration',
     weight: 2.0,
+    needs: ['reveal|print|show|repeat|output|display|leak|dump|disclose|tell|write|give & your|the'],
     pattern: /\b(?:reveal|print|show|repeat|output|display|leak|dump|disclose|tell\s+me|write\s+out|give\s+me)\s+(?:me\s+)?(?:all\s+)?(?:of\s+)?(?:your|the)\s+(?:full\s+|entire\s+|exact\s+|hidden\s+|initial\s+|original\s+|secret\s+)*(?:system\s+prompt|system\s+message|instructions|initial\s+prompt|hidden\s+prompt|prompt\s+above|text\s+above)(?!\s+(?:(?:for|in|of)\s+(?:a|an|my|this)\b|best|tips|examples?|templates?|guidelines|format|design|wording))/i,
   },
   {
     name: 'delimiter_injection',
     weight: 1.5,
+    needs: [
+      '< & system|im_start|im_end|endoftext|eot_id|start_header_id',
+      '[ & system|inst',
+      '# & instruction|instructions|system|new',
+      'begin & system & prompt',
+    ],
     pattern: /(?:<\/?\s*(?:system|im_start|im_end|\|im_start\||\|im_end\||\|system\||\|endoftext\|)\s*>|\[\/?(?:system|inst)\]|^#{2,}\s*(?:instruction|system|new\s+instructions?)\s*:?\s*$|<\|(?:im_start|im_end|system|endoftext|eot_id|start_header_id)\|>|\bBEGIN\s+SYSTEM\s+PROMPT\b)/im,
   },
   {
     name: 'encoded_payload',
     weight: 1.0,
+    needs: ['decode|base64|rot13 & follow|execute|run|obey'],
     pattern: /\b(?:decode|base64|rot13)\b.{0,40}\b(?:and\s+)?(?:follow|execute|run|obey)\b/,
     also: hasBase64Run,
   },
   {
     name: 'conceal_from_user',
     weight: 2.0,
+    needs: ['tell|inform|mention|reveal|let & user|users', 'without & user'],
     pattern: /\b(?:do\s+not|don't|never)\s+(?:tell|inform|mention\s+(?:this|it)\s+to|reveal\s+(?:this|it)\s+to|let)\s+(?:the\s+)?user(?:s)?\b(?:\s+know)?|\bwithout\s+(?:telling|informing|notifying)\s+the\s+user\b/i,
   },
   {
     name: 'tool_coercion',
     weight: 2.0,
+    needs: [
+      'call|invoke|use|run|execute & tool|function & send|post|upload|forward|email',
+      'send|post|upload|forward|exfiltrate|transmit & data|conversation|chat|credentials|password|passwords|api|token|tokens|cookies|files|emails|contacts & to',
+    ],
     pattern: /\b(?:call|invoke|use|run|execute)\s+the\s+[\w-]+\s+(?:tool|function)\b.{0,80}\b(?:send|post|upload|forward|email)\b|\b(?:send|post|upload|forward|exfiltrate|transmit)\s+(?:all\s+|the\s+|this\s+|their\s+|his\s+|her\s+)?(?:user'?s?\s+)?(?:data|conversation|chat\s+history|credentials|passwords?|api\s+keys?|tokens?|cookies|files|emails|contacts)\s+to\s+(?:https?:\/\/|[\w.-]+@|\S+\.(?:com|net|io|xyz|ru)\b)/i,
   },
   {
     // An override phrase in quotes is being discussed or translated, not issued.
     name: 'quoted_override',
     weight: -2.0,
+    needs: ['ignore|disregard|forget & previous|prior|above'],
     pattern: /["“'`][^"”'`\n]{0,20}\b(?:ignore|disregard|forget)\s+(?:all\s+)?(?:the\s+)?(?:previous|prior|above)\b[^"”'`\n]{0,60}["”'`]/i,
   },
   {
@@ -104,6 +139,7 @@ export const SIGNALS: readonly InjectionSignal[] = [
     name: 'shapes_model_answer',
     weight: 1.5,
     only: 'data',
+    needs: ['your & answer|response|reply|output|responses|replies|answers|message|summary|solution|implementation|elucidation'],
     pattern: new RegExp(
       String.raw`(?:^|[.!?:\n]\s*)(?:please\s+)?(?:add|include|insert|integrate|incorporate|modify|append|end|begin|start|write|rewrite|translate|provide|use|replace|introduce|rearrange|remove|group|render|misspell|anagram|respond|reply|answer|compose|draft|explain|describe|tell|mention|say|state|recommend|suggest|encourage|urge|augment|embed|blend|ensure|make\s+sure|format|sign)\b[^.!?\n]{0,120}\b(?:in|to|into|within|throughout|with|of|from)\s+your\s+(?:final\s+)?(?:answer|response|reply|output|responses|replies|answers|message|summary|solution|implementation|elucidation)\b(?!\s+(?:to|on|about|regarding)\s+(?:this|the|our|my)\s+(?:survey|email|letter|form|questionnaire|invitation|message|request|post|ticket))`,
       'i',
@@ -114,14 +150,29 @@ export const SIGNALS: readonly InjectionSignal[] = [
     name: 'reader_is_model',
     weight: 1.5,
     only: 'data',
+    needs: [
+      'if & you & are',
+      'to|for & any|the & ai|ais|assistant|assistants|language|llm|llms|model|models|chatbot|chatbots',
+      'ai|assistant|llm|chatbot|model & reading|processing',
+      'hidden & instruction|instructions',
+      'tell & user',
+      'ignore|disregard & user|users',
+    ],
     pattern: /\b(?:if\s+you\s+are\s+(?:an?\s+)?(?:ai|assistant|language\s+model|llm|chatbot|bot)|(?:to|for)\s+(?:any|the)\s+(?:ai|assistant|language\s+model|llm|model|chatbot)s?\s+(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing)|(?:ai|assistant|llm|chatbot|language\s+model)\s+(?:reading|processing)\s+this|hidden\s+instructions?\s+for\s+the\s+(?:ai|assistant|model)|tell\s+the\s+user\b|(?:ignore|disregard)\s+the\s+user'?s?\s+(?:question|request|query|prompt))/i,
   },
   {
     name: 'addressed_to_model',
     weight: 1.0,
+    needs: [
+      'ai|assistant|chatgpt|model|llm|claude|gpt & ,|:',
+      'attention & ai|ais|assistant|assistants|llm|llms|language',
+      'note|message|instruction & to|for & ai|assistant|llm|language|model',
+    ],
     pattern: /\b(?:(?:ai|assistant|chatgpt|language\s+model|llm|claude|gpt)\s*[,:]\s*(?:please\s+)?(?:ignore|disregard|you\s+must|stop|instead)|attention\s+(?:ai|assistant|llm|language\s+model)s?\b|(?:note|message|instruction)\s+(?:to|for)\s+(?:the\s+)?(?:ai|assistant|llm|language\s+model|model)\b)/i,
   },
 ];
+
+const GATE = new WordGate(SIGNALS.map((s) => s.needs));
 
 // Leetspeak inside a word (a digit or symbol between letters), and words spelt out letter by letter.
 const LEET_WORD_RE = /\b(?=[a-z0-9@$]*[a-z])(?=[a-z0-9@$]*[0134578@$])[a-z0-9@$]{3,}\b/gi;
@@ -191,15 +242,19 @@ export function matchSignals(raw: string, mode: 'prompt' | 'data' = 'prompt', al
   const folded = alreadyFolded ? raw : foldConfusables(raw);
   const text = unquoted(folded);
   const plain = deobfuscate(text);
+  // Scanned on the folded text: blanking quoted spans (text) only removes words, so what it holds
+  // the folded text holds too. The de-obfuscated text (rare) is matched without the gate.
+  GATE.scan(folded);
   const names: string[] = [];
   let weight = 0;
   let hidden = false;
-  for (const s of SIGNALS) {
+  for (let k = 0; k < SIGNALS.length; k++) {
+    const s = SIGNALS[k]!;
     if (s.only !== undefined && s.only !== mode) continue;
     let fires: boolean;
-    if (s.weight < 0) fires = s.pattern.test(folded);
+    if (s.weight < 0) fires = GATE.allows(k) && s.pattern.test(folded);
     else {
-      fires = s.pattern.test(text) || s.also?.(text) === true;
+      fires = (GATE.allows(k) && s.pattern.test(text)) || s.also?.(text) === true;
       if (!fires && plain !== null && s.pattern.test(plain)) fires = hidden = true;
     }
     if (fires) {
