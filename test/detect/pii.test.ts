@@ -250,10 +250,41 @@ describe('detectPii', () => {
       const rows = JSON.parse(readFileSync(data, 'utf8')) as { full_text: string }[];
       for (const row of rows.slice(0, 4000)) texts.push(row.full_text);
     }
+    // The digit counts detectPii gates on (src/detect/pii/index.ts): every finding of these
+    // detectors holds at least that many digits, in the corpus and in the hand-written texts.
+    const minDigits: Record<string, number> = { phone: 6, credit_card: 12, iban: 2, us_ssn: 9, date_of_birth: 4, street_address: 1 };
+    const digitsIn = (s: string): number => s.replace(/[^0-9]/g, '').length;
+    // Few digits left: each text cut after its first 1, 2, 4, 6, 9 and 12 digits (the gates' edges).
+    const cutAfterDigits = (t: string, k: number): string => {
+      let seen = 0;
+      for (let i = 0; i < t.length; i++) if (/[0-9]/.test(t[i]!) && ++seen === k) return t.slice(0, i + 1);
+      return t;
+    };
     for (const text of texts) {
-      for (const t of [text, text.replace(/[0-9]/g, ''), text.replace(/[0-9]/g, 'x')]) {
+      const cuts = [1, 2, 4, 6, 9, 12].map((k) => cutAfterDigits(text, k));
+      for (const t of [text, text.replace(/[0-9]/g, ''), text.replace(/[0-9]/g, 'x'), ...cuts]) {
         assert.deepEqual(detectPii(t), everyDetector(t), t);
       }
+      for (const [name, detector] of Object.entries(PII_DETECTORS)) {
+        for (const e of detector(text)) {
+          const need = minDigits[name] ?? 0;
+          if (digitsIn(text.slice(e.start, e.end)) < need) assert.fail(`${name} found ${JSON.stringify(text.slice(e.start, e.end))}, with fewer than ${need} digits`);
+        }
+      }
+    }
+  });
+  it('finds each digit-gated entity with no more digits in the text than the gate asks for', () => {
+    // One text per gate at its exact minimum: a gate one digit too high would lose these.
+    const cases: [Detector, string, string][] = [
+      [detectPhone, 'call me on 12 3456 tonight', '12 3456'],
+      [detectCreditCard, 'card 5018 0000 0009', '5018 0000 0009'],
+      [detectUsSsn, 'SSN 536-22-1234', '536-22-1234'],
+      [detectDateOfBirth, 'born 3/4/85', '3/4/85'],
+      [detectStreetAddress, 'she lives at 7 Elm Street', '7 Elm Street'],
+    ];
+    for (const [detector, text, value] of cases) {
+      assert.deepEqual(found(detector, text), [value], text);
+      assert.ok(detectPii(text).some((e) => text.slice(e.start, e.end) === value), `detectPii lost ${value} in ${JSON.stringify(text)}`);
     }
   });
   it('finds nothing in ordinary technical text', () => {
