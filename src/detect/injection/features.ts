@@ -7,15 +7,15 @@
  */
 
 export const FEATURE_BITS = 18;
+export const FEATURE_DIM = 1 << FEATURE_BITS;
+const MASK = FEATURE_DIM - 1;
 
 /**
  * The character n-grams a model reads: 3 = 3-grams alone, 5 = 3-, 4- and 5-grams. The prompt
- * model reads 3-grams alone since 2026-11-24 (a third of the lookups; on the test split two jailbreaks
- * of 71 fewer caught, no more false positives); the data model keeps 3–5 (docs/detectors.md).
+ * model reads 3-grams alone since 2026-11-24 (a third of the lookups; on the test split two
+ * jailbreaks of 71 fewer caught, no more false positives); the data model keeps 3–5 (docs/detectors.md).
  */
 export type MaxGram = 3 | 5;
-export const FEATURE_DIM = 1 << FEATURE_BITS;
-const MASK = FEATURE_DIM - 1;
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;

@@ -2,7 +2,7 @@
  * An exact prefilter for the hand-written injection signals: one pass over a text finds which of
  * the signals' key words it holds, and a signal's regex runs only when every clause of one of its
  * branches is met. A regex costs 1–3 µs per kilobyte whatever the text (most start with \b and an
- * alternation, tried at every word start); the pass costs about as much as one of them, and on
+ * alternation, tried at every word start); the pass costs about as much as two of them, and on
  * ordinary text nearly every signal is then skipped.
  *
  * A signal's needs are written as branches, each a string of clauses joined by ` & `, each clause
@@ -15,9 +15,9 @@
  * It is exact when every text the regex can match meets one branch: each word literal must sit in
  * every match of its branch between word boundaries (\b, \s or another non-word character on both
  * sides, as the pattern demands). A word the pattern may run on into more letters ("instructions?"
- * at its end, with no \b after it) cannot be a literal. The /i flag without /u
- * folds only ASCII letters onto ASCII letters, so lower-casing ASCII here loses nothing; a hash
- * collision can only make a literal look present, never absent.
+ * at its end, with no \b after it) cannot be a literal. The /i flag without /u folds only ASCII
+ * letters onto ASCII letters, so lower-casing ASCII here loses nothing; a hash collision can only
+ * make a literal look present, never absent.
  */
 
 const FNV_OFFSET = 0x811c9dc5;
