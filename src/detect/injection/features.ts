@@ -6,6 +6,8 @@
  * computed straight from the hashes, with no per-call map and no string allocation per n-gram.
  */
 
+import { type PackedWeights, packedWeight, popcount } from './packed-weights.js';
+
 export const FEATURE_BITS = 18;
 export const FEATURE_DIM = 1 << FEATURE_BITS;
 const MASK = FEATURE_DIM - 1;
@@ -214,6 +216,36 @@ function charGram3(cs: Uint16Array, i: number): number {
   return Math.imul(Math.imul(Math.imul(CHAR_SEED ^ cs[i]!, FNV_PRIME) ^ cs[i + 1]!, FNV_PRIME) ^ cs[i + 2]!, FNV_PRIME) & MASK;
 }
 
+/**
+ * The 32 commonest characters of normalised prose, each a 5-bit symbol: a 3-gram of three of them
+ * is a 15-bit number, which indexes a table of its weight (128 KB) instead of being hashed. Any
+ * other code unit is TRI_OTHER, and a 3-gram holding one is hashed as before.
+ */
+const TRI_ALPHABET = " abcdefghijklmnopqrstuvwxyz.,-'?";
+const TRI_OTHER = 32;
+const TRI_SYMBOL = new Uint8Array(128).fill(TRI_OTHER);
+for (let k = 0; k < TRI_ALPHABET.length; k++) TRI_SYMBOL[TRI_ALPHABET.charCodeAt(k)] = k;
+
+/**
+ * `packed` with the trigram table: the weight of each 3-gram over TRI_ALPHABET, read from the packed
+ * weights at the slot its hash gives, so a lookup in the table is the lookup by hash, bit for bit.
+ */
+export function withTrigramTable(packed: PackedWeights): PackedWeights {
+  const trigrams = new Float32Array(1 << 15);
+  const cs = new Uint16Array(3);
+  for (let a = 0; a < 32; a++) {
+    for (let b = 0; b < 32; b++) {
+      for (let c = 0; c < 32; c++) {
+        cs[0] = TRI_ALPHABET.charCodeAt(a);
+        cs[1] = TRI_ALPHABET.charCodeAt(b);
+        cs[2] = TRI_ALPHABET.charCodeAt(c);
+        trigrams[(a << 10) | (b << 5) | c] = packedWeight(packed, charGram3(cs, 0));
+      }
+    }
+  }
+  return { ...packed, trigrams };
+}
+
 /** How many character n-grams a text of `n` code units has. */
 function gramCount(n: number, maxGram: MaxGram): number {
   return maxGram === 3 ? Math.max(0, n - 2) : Math.max(0, n - 2) + Math.max(0, n - 3) + Math.max(0, n - 4);
@@ -265,53 +297,6 @@ export function featureVector(norm: string, maxGram: MaxGram): Map<number, numbe
   return v;
 }
 
-/**
- * A weight vector kept small enough to stay in cache while a text is scored: ~90% of the 2^18
- * weights are zero, so the dense 1 MiB array (whose random reads missed cache on every other
- * n-gram under load) becomes a bitmap of the non-zero slots, interleaved with a running count per
- * 32-slot word, and the non-zero weights packed in slot order: 64 KB + 4 bytes per weight.
- */
-export interface PackedWeights {
-  /** Pairs per 32-slot word: [bits of the non-zero slots, number of non-zero slots before the word]. */
-  readonly index: Uint32Array;
-  /** The non-zero weights, in slot order. */
-  readonly values: Float32Array;
-}
-
-export function packWeights(dense: Float32Array): PackedWeights {
-  const index = new Uint32Array(2 * Math.ceil(dense.length / 32));
-  const values: number[] = [];
-  for (let w = 0; w < index.length / 2; w++) {
-    index[2 * w + 1] = values.length;
-    let bits = 0;
-    for (let b = 0; b < 32; b++) {
-      const v = dense[w * 32 + b];
-      if (v !== undefined && v !== 0) {
-        bits |= 1 << b;
-        values.push(v);
-      }
-    }
-    index[2 * w] = bits;
-  }
-  return { index, values: Float32Array.from(values) };
-}
-
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  x = (x + (x >>> 4)) & 0x0f0f0f0f;
-  return Math.imul(x, 0x01010101) >>> 24;
-}
-
-/** The weight of slot `i` (0 when not stored). */
-export function packedWeight(packed: PackedWeights, i: number): number {
-  const w = i >>> 5;
-  const bits = packed.index[2 * w]!;
-  const b = i & 31;
-  if ((bits & (1 << b)) === 0) return 0;
-  return packed.values[packed.index[2 * w + 1]! + popcount(bits & ~(-1 << b))]!;
-}
-
 /** Dot product of a text's features with packed weights (the linear part of the score). */
 export function dotFeatures(norm: string, packed: PackedWeights, maxGram: MaxGram): number {
   const ws = workspaceFor(norm.length);
@@ -356,11 +341,34 @@ function dotCodes(ws: Workspace, n: number, packed: PackedWeights, maxGram: MaxG
   }
   x = groupValue(gramCount(n, maxGram));
   if (maxGram === 3) {
+    const trigrams = packed.trigrams;
+    if (trigrams === undefined || n < 3) {
+      for (let p = 0; p + 3 <= n; p++) {
+        i = charGram3(cs, p);
+        bits = index[(i >>> 5) << 1]!;
+        b = i & 31;
+        if ((bits & (1 << b)) !== 0) s += values[index[((i >>> 5) << 1) + 1]! + popcount(bits & ~(-1 << b))]! * x;
+      }
+      return s;
+    }
+    // The symbols of the 3-gram's first two characters, carried from one position to the next. A
+    // zero weight adds +0, which leaves the sum as it is (it is never -0), so the sum stays exact.
+    let c = cs[0]!;
+    let u = c < 128 ? TRI_SYMBOL[c]! : TRI_OTHER;
+    c = cs[1]!;
+    let v = c < 128 ? TRI_SYMBOL[c]! : TRI_OTHER;
     for (let p = 0; p + 3 <= n; p++) {
-      i = charGram3(cs, p);
-      bits = index[(i >>> 5) << 1]!;
-      b = i & 31;
-      if ((bits & (1 << b)) !== 0) s += values[index[((i >>> 5) << 1) + 1]! + popcount(bits & ~(-1 << b))]! * x;
+      c = cs[p + 2]!;
+      const w = c < 128 ? TRI_SYMBOL[c]! : TRI_OTHER;
+      if (((u | v | w) & TRI_OTHER) === 0) s += trigrams[(u << 10) | (v << 5) | w]! * x;
+      else {
+        i = charGram3(cs, p);
+        bits = index[(i >>> 5) << 1]!;
+        b = i & 31;
+        if ((bits & (1 << b)) !== 0) s += values[index[((i >>> 5) << 1) + 1]! + popcount(bits & ~(-1 << b))]! * x;
+      }
+      u = v;
+      v = w;
     }
     return s;
   }

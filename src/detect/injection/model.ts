@@ -2,7 +2,8 @@
  * A trained linear model over hashed features: the committed weights file, decoded once into
  * packed weights (~160 KB) so that scoring is a walk over the text's hashes.
  */
-import { FEATURE_BITS, FEATURE_DIM, type MaxGram, dotFeatures, dotFoldedFeatures, packWeights, type PackedWeights } from './features.js';
+import { FEATURE_BITS, FEATURE_DIM, type MaxGram, dotFeatures, dotFoldedFeatures, withTrigramTable } from './features.js';
+import { type PackedWeights, packWeights } from './packed-weights.js';
 
 /** The committed JSON: only the non-zero weights, as little-endian base64 (index u32, weight f32). */
 export interface WeightsFile {
@@ -38,7 +39,8 @@ export function decodeModel(file: WeightsFile): LinearModel {
   if (w.length !== idx.length) throw new Error('injection weights: index and weight lengths differ');
   const dense = new Float32Array(FEATURE_DIM);
   for (let i = 0; i < n; i++) dense[idx.readUInt32LE(i * 4) & (FEATURE_DIM - 1)] = w.readFloatLE(i * 4);
-  return { bias: file.bias, threshold: file.threshold, maxGram, weights: packWeights(dense) };
+  const packed = packWeights(dense);
+  return { bias: file.bias, threshold: file.threshold, maxGram, weights: maxGram === 3 ? withTrigramTable(packed) : packed };
 }
 
 export function encodeWeights(dense: ArrayLike<number>, minAbs: number): { indices: string; weights: string; count: number } {
