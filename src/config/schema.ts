@@ -41,6 +41,17 @@ const serverSchema = z
     requestTimeoutMs: ms.default(300_000).describe('Time a client has to send the request body once its headers arrived; 408 request_timeout after that. 0 = no limit.'),
     keepAliveTimeoutMs: ms.default(65_000).describe('Idle time after which a keep-alive client connection is closed.'),
     shutdownTimeoutMs: ms.default(30_000).describe('On SIGTERM/SIGINT, how long in-flight requests (streams included) get to finish.'),
+    heapGrowthPercent: z
+      .number()
+      .int()
+      .min(0)
+      .max(300)
+      .default(100)
+      .describe(
+        'How far the JavaScript heap may grow past what the last full garbage collection left alive, in percent, before the next: ' +
+          '100 = up to 2×. Lower bounds memory under load at some CPU; 0 lets V8 choose (up to 4×). ' +
+          'A --heap-growing-percent given to node wins. See README, "Memory under saturation".',
+      ),
     tls: tlsListenerSchema.optional().describe('An extra HTTPS listener for the data plane that asks for client certificates (mTLS). Restart-only.'),
   })
   .strict();

@@ -18,6 +18,7 @@ import type { TlsListenerConfig } from './tls-config.js';
 import { createTlsListener, TlsFileError } from './tls-listener.js';
 import { openMcpHub } from '../mcp/open-hub.js';
 import { GatewayResponse } from './gateway-response.js';
+import { applyHeapGrowth } from './heap-growth.js';
 
 /** Command-line and environment overrides of the file's listener settings. */
 export interface ListenOverrides {
@@ -93,6 +94,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const fromFile = await loadConfigFile(configPath, env);
   const first = applyOverrides(fromFile, overrides);
   const logger = options.logger ?? createLogger(first.logging.level);
+  const heapGrowth = applyHeapGrowth(first.server.heapGrowthPercent).applied;
   // The identity store stays open across reloads (its location is restart-only).
   const services = await openServices(first, configPath);
   let mcp: Awaited<ReturnType<typeof openMcpHub>>;
@@ -208,9 +210,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (process.env.GATEHOUSE_LOG_LEVEL === undefined && options.logger === undefined) logger.level = next.logging.level;
       const previous = current;
       current = runtime;
+      const heapGrowthChanged = next.server.heapGrowthPercent !== previous.config.server.heapGrowthPercent;
+      if (heapGrowthChanged) applyHeapGrowth(next.server.heapGrowthPercent);
       mcp.hub.configure(next.mcp);
       previous.retire();
-      logger.info({ configVersion: runtime.version, previous: previous.version }, 'configuration reloaded');
+      logger.info(
+        { configVersion: runtime.version, previous: previous.version, ...(heapGrowthChanged ? { heapGrowthPercent: next.server.heapGrowthPercent } : {}) },
+        'configuration reloaded',
+      );
       return { ok: true, version: runtime.version };
     } catch (err) {
       const message = err instanceof ConfigError ? err.message : `could not load the configuration: ${(err as Error).message}`;
@@ -241,7 +248,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     watcher.on('error', (err) => logger.warn({ err: err.message }, 'config watcher failed; reload with SIGHUP'));
   }
   // Announced only once the watcher is in place: a change made right after this line is seen.
-  logger.info({ url, adminUrl, tlsUrl, config: configPath, configVersion: current.version, models: first.models.map((m) => m.name) }, 'gatehouse listening');
+  logger.info({ url, adminUrl, tlsUrl, config: configPath, configVersion: current.version, models: first.models.map((m) => m.name), heapGrowthPercent: heapGrowth ?? 'node flag' }, 'gatehouse listening');
 
   let stopping: Promise<void> | undefined;
   async function shutdown(): Promise<void> {

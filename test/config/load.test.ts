@@ -218,6 +218,7 @@ describe('loadConfigFile', () => {
       requestTimeoutMs: 300_000,
       keepAliveTimeoutMs: 65_000,
       shutdownTimeoutMs: 30_000,
+      heapGrowthPercent: 100,
     });
     assert.deepEqual(config.logging, { level: 'info' });
     assert.deepEqual(config.providers, {});
