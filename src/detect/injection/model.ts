@@ -1,6 +1,7 @@
 /**
  * A trained linear model over hashed features: the committed weights file, decoded once into
- * packed weights (~160 KB) so that scoring is a walk over the text's hashes.
+ * packed weights (~160 KB; the prompt model also a 128 KB trigram table) so that scoring is a walk
+ * over the text's characters and hashes.
  */
 import { FEATURE_BITS, FEATURE_DIM, type MaxGram, dotFeatures, dotFoldedFeatures, withTrigramTable } from './features.js';
 import { type PackedWeights, packWeights } from './packed-weights.js';

@@ -10,7 +10,7 @@ export interface PackedWeights {
   /** The non-zero weights, in slot order. */
   readonly values: Float32Array;
   /**
-   * For a model of character 3-grams: the weight of every 3-gram over the 31 commonest characters,
+   * For a model of character 3-grams: the weight of every 3-gram over the 32 commonest characters,
    * looked up by the characters themselves instead of by hash (features.ts withTrigramTable).
    */
   readonly trigrams?: Float32Array;
