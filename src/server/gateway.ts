@@ -211,11 +211,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const previous = current;
       current = runtime;
       const heapGrowthChanged = next.server.heapGrowthPercent !== previous.config.server.heapGrowthPercent;
-      if (heapGrowthChanged) applyHeapGrowth(next.server.heapGrowthPercent);
+      const heapGrowthNow = heapGrowthChanged ? (applyHeapGrowth(next.server.heapGrowthPercent).applied ?? 'node flag') : undefined;
       mcp.hub.configure(next.mcp);
       previous.retire();
       logger.info(
-        { configVersion: runtime.version, previous: previous.version, ...(heapGrowthChanged ? { heapGrowthPercent: next.server.heapGrowthPercent } : {}) },
+        { configVersion: runtime.version, previous: previous.version, ...(heapGrowthNow === undefined ? {} : { heapGrowthPercent: heapGrowthNow }) },
         'configuration reloaded',
       );
       return { ok: true, version: runtime.version };

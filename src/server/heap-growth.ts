@@ -12,9 +12,9 @@ import { setFlagsFromString } from 'node:v8';
 
 const FLAG = /--heap[-_]growing[-_]percent\b/;
 
-/** Whether node was started with its own --heap-growing-percent (on its command line or in NODE_OPTIONS). */
-export function heapGrowthFromNode(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): boolean {
-  return execArgv.some((a) => FLAG.test(a)) || FLAG.test(nodeOptions);
+/** Whether node was started with its own --heap-growing-percent (node refuses it in NODE_OPTIONS). */
+export function heapGrowthFromNode(execArgv: readonly string[] = process.execArgv): boolean {
+  return execArgv.some((a) => FLAG.test(a));
 }
 
 export interface HeapGrowthResult {
