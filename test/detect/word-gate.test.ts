@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { WordGate } from '../../src/detect/injection/word-gate.js';
 import { SIGNALS, deobfuscate, matchSignals } from '../../src/detect/injection/heuristics.js';
-import { foldConfusables } from '../../src/detect/injection/features.js';
+import { FEATURE_DIM, dotFoldedFeatures, foldConfusables, hasNonAscii } from '../../src/detect/injection/features.js';
+import { packWeights } from '../../src/detect/injection/packed-weights.js';
 import { SHARED_DATA, buildCorpus } from '../../scripts/injection-data/datasets.js';
+import { prng } from '../support/prng.js';
 
 function allows(needs: string[], text: string): boolean {
   const gate = new WordGate([needs]);
@@ -154,6 +156,106 @@ describe('injection signals behind the word gate', () => {
           const text = unquotedLike(foldConfusables(e));
           const expected = SIGNALS.filter((s) => (s.only === undefined || s.only === mode) && s.weight > 0 && (s.pattern.test(text) || s.also?.(text)));
           for (const s of expected) assert.ok(got.names.includes(s.name), `${mode}: ${s.name} should fire on ${JSON.stringify(e)}`);
+        }
+      }
+    }
+  });
+});
+
+/** Every literal of the signals' needs, and words that stress the boundaries readWords handles. */
+function allLiterals(): string[] {
+  const literals = new Set<string>(['don', 't', 's', 'rock', 'n', 'roll', 'it', '7', 'a1', 'user', 'im_end', 'eot_id']);
+  for (const s of SIGNALS) for (const branch of s.needs ?? []) for (const clause of branch.split(' & ')) for (const l of clause.split('|')) literals.add(l.trim());
+  return [...literals];
+}
+
+/** Seeded texts: words of the literals and others, in any case, glued by apostrophes, digits, punctuation and every kind of ASCII space. */
+function wordTexts(count: number, seed: number): string[] {
+  const rand = prng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const words = [...allLiterals(), 'ignored', 'previously', 'Don', 'O', 'DON', 'users', 'x', 'abc'];
+  const glue = [' ', ' ', ' ', "'", "''", ' \'', '\' ', '\t', '\n', '  ', '.', ',', ':', '<', '#', '`', '@', '[', ']', '-', '/', '0', '_', '"', '|'];
+  const texts: string[] = [];
+  for (let t = 0; t < count; t++) {
+    let text = rand() < 0.2 ? pick(glue) : '';
+    const n = Math.floor(rand() * 40);
+    for (let i = 0; i < n; i++) {
+      let w = pick(words);
+      const r = rand();
+      if (r < 0.2) w = w.toUpperCase();
+      else if (r < 0.3) w = w.charAt(0).toUpperCase() + w.slice(1);
+      text += w + pick(glue);
+    }
+    texts.push(text);
+  }
+  return texts;
+}
+
+describe('WordGate.readWords: a text read from the classifier\'s word hashes', () => {
+  const literals = allLiterals();
+  // One literal per signal: allows(k) is then whether literal k is present.
+  const needs = literals.map((l) => [l]);
+  const zero = packWeights(new Float32Array(FEATURE_DIM));
+
+  function compare(text: string): void {
+    const folded = foldConfusables(text);
+    const scanned = new WordGate(needs);
+    scanned.scan(folded);
+    const read = new WordGate(needs);
+    dotFoldedFeatures(folded, zero, 3, read);
+    if (hasNonAscii(folded) || folded.includes('_')) {
+      // Not read (non-ASCII takes the string path; `_` joins words only for the gate): the caller scans.
+      assert.equal(read.holds(folded), false, JSON.stringify(text));
+      return;
+    }
+    assert.equal(read.holds(folded), true, JSON.stringify(text));
+    for (let k = 0; k < literals.length; k++) {
+      assert.equal(read.allows(k), scanned.allows(k), `"${literals[k]}" in ${JSON.stringify(text)}`);
+    }
+  }
+
+  it('finds exactly the literals a scan finds: apostrophes, digits, case, punctuation and spaces (2,000 seeded texts)', () => {
+    let read = 0;
+    for (const text of wordTexts(2000, 0x60a7)) {
+      compare(text);
+      if (!text.includes('_')) read++;
+    }
+    assert.ok(read > 500, `only ${read} texts without _`);
+  });
+
+  it('finds exactly the literals a scan finds in the signals\' examples, in any case', () => {
+    for (const examples of Object.values(EXAMPLES)) for (const e of examples) for (const v of variants(e)) compare(v);
+    for (const text of ["don't", "'ignore'", "rock'n'roll", "it's the user's", "'", "''", "a'", "'a", 'plain words only']) compare(text);
+  });
+
+  it('leaves a text with _ or non-ASCII characters to the scan, and answers for the text it read until forgotten', () => {
+    const gate = new WordGate([['ignore']]);
+    dotFoldedFeatures('ignore_this', zero, 3, gate);
+    assert.equal(gate.holds('ignore_this'), false);
+    dotFoldedFeatures('ignoré', zero, 3, gate);
+    assert.equal(gate.holds('ignoré'), false);
+    dotFoldedFeatures('please IGNORE it', zero, 3, gate);
+    assert.equal(gate.holds('please IGNORE it'), true);
+    assert.equal(gate.allows(0), true);
+    gate.forget();
+    assert.equal(gate.holds('please IGNORE it'), false);
+    gate.scan('nothing');
+    assert.equal(gate.allows(0), false);
+  });
+
+  it('finds exactly the literals a scan finds in the injection corpora', (t) => {
+    if (!existsSync(SHARED_DATA)) {
+      const why = `${SHARED_DATA} is missing: this test reads ../shared/data beside the repository`;
+      if (process.env.CI) assert.fail(why);
+      t.skip(why);
+      return;
+    }
+    const corpus = buildCorpus();
+    let n = 0;
+    for (const split of [corpus.prompt, corpus.data]) {
+      for (const examples of Object.values(split)) {
+        for (const e of examples) {
+          if (n++ % 3 === 0) compare(e.text);
         }
       }
     }

@@ -20,11 +20,21 @@ const MASK = FEATURE_DIM - 1;
 export type MaxGram = 3 | 5;
 
 const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
+export const FNV_PRIME = 0x01000193;
 // Distinct seeds keep the three feature groups apart in the hash space.
 const SEED_WORD = 0x9e3779b1;
 const SEED_BIGRAM = 0x85ebca6b;
 const SEED_CHAR = 0xc2b2ae35;
+/** Where a word's FNV-1a hash starts (the signals' word gate hashes its words the same way). */
+export const WORD_HASH_START = SEED_WORD ^ FNV_OFFSET;
+
+/**
+ * Given the words of a text as they are hashed (the signals' word gate, word-gate.ts): reads them,
+ * or answers false when it cannot read that text from them.
+ */
+export interface WordReader {
+  readWords(text: string, hashes: Uint32Array, count: number): boolean;
+}
 
 // Look-alike letters (Cyrillic, Greek) that survive NFKC; zero-width and bidi controls are dropped.
 const CONFUSABLES: Record<string, string> = {
@@ -135,7 +145,7 @@ function hashFeatures(norm: string, maxGram: MaxGram): Int32Array {
  * to ASCII), which saved the three intermediate strings that were a fifth of a guarded request's
  * garbage. Undefined for a text with any non-ASCII character (the string path handles those).
  */
-function dotFoldedAscii(folded: string, packed: PackedWeights, maxGram: MaxGram): number | undefined {
+function dotFoldedAscii(folded: string, packed: PackedWeights, maxGram: MaxGram, reader: WordReader | undefined): number | undefined {
   if (hasNonAscii(folded)) return undefined;
   const ws = workspaceFor(folded.length);
   ws.codeBytes.write(folded, 0, 'utf16le');
@@ -157,7 +167,9 @@ function dotFoldedAscii(folded: string, packed: PackedWeights, maxGram: MaxGram)
     if (c >= 65 && c <= 90) c += 32;
     cs[n++] = c;
   }
-  return dotCodes(ws, n, packed, maxGram);
+  const nw = hashWords(ws, n);
+  reader?.readWords(folded, ws.wordHashes, nw);
+  return dotCodes(ws, n, nw, packed, maxGram);
 }
 
 /** Fills the workspace's word hashes from its first `n` code units; returns how many. */
@@ -172,7 +184,7 @@ function hashWords(ws: Workspace, n: number): number {
     const c = cs[i]!;
     if (isWordChar(c)) {
       if (!inWord) {
-        h = SEED_WORD ^ FNV_OFFSET;
+        h = WORD_HASH_START;
         inWord = true;
       }
       h = Math.imul(h ^ c, FNV_PRIME);
@@ -301,25 +313,28 @@ export function featureVector(norm: string, maxGram: MaxGram): Map<number, numbe
 export function dotFeatures(norm: string, packed: PackedWeights, maxGram: MaxGram): number {
   const ws = workspaceFor(norm.length);
   ws.codeBytes.write(norm, 0, 'utf16le');
-  return dotCodes(ws, norm.length, packed, maxGram);
-}
-
-/** dotFeatures(normalizeFolded(folded), packed), the same to the last bit, without the normalised string for ASCII text. */
-export function dotFoldedFeatures(folded: string, packed: PackedWeights, maxGram: MaxGram): number {
-  return dotFoldedAscii(folded, packed, maxGram) ?? dotFeatures(normalizeFolded(folded), packed, maxGram);
+  return dotCodes(ws, norm.length, hashWords(ws, norm.length), packed, maxGram);
 }
 
 /**
- * The dot product of the features of the workspace's first `n` code units with packed weights:
- * hashCodes and the weight lookups in one pass, so no slot is written and read back. Summed in
+ * dotFeatures(normalizeFolded(folded), packed), the same to the last bit, without the normalised
+ * string for ASCII text. `reader` is given the words of an ASCII text as they are hashed (one pass
+ * over the characters for both).
+ */
+export function dotFoldedFeatures(folded: string, packed: PackedWeights, maxGram: MaxGram, reader?: WordReader): number {
+  return dotFoldedAscii(folded, packed, maxGram, reader) ?? dotFeatures(normalizeFolded(folded), packed, maxGram);
+}
+
+/**
+ * The dot product of the features of the workspace's first `n` code units, whose `nw` word hashes
+ * hashWords has written, with packed weights: hashCodes and the weight lookups in one pass, so no slot is written and read back. Summed in
  * the order forEachFeature emits (words, bigrams, then each position's 3-gram, or its 3-, 4- and
  * 5-gram), so the score is the same to the last bit.
  */
-function dotCodes(ws: Workspace, n: number, packed: PackedWeights, maxGram: MaxGram): number {
+function dotCodes(ws: Workspace, n: number, nw: number, packed: PackedWeights, maxGram: MaxGram): number {
   const { index, values } = packed;
   const cs = ws.codes;
   const wordHashes = ws.wordHashes;
-  const nw = hashWords(ws, n);
   let s = 0;
   let i = 0;
   let bits = 0;

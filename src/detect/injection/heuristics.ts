@@ -173,6 +173,8 @@ export const SIGNALS: readonly InjectionSignal[] = [
 ];
 
 const GATE = new WordGate(SIGNALS.map((s) => s.needs));
+/** The signals' word gate, for the classifier to fill as it reads a text's words (score.ts). */
+export const SIGNAL_GATE: WordGate = GATE;
 
 // Leetspeak inside a word (a digit or symbol between letters), and words spelt out letter by letter.
 const LEET_WORD_RE = /\b(?=[a-z0-9@$]*[a-z])(?=[a-z0-9@$]*[0134578@$])[a-z0-9@$]{3,}\b/gi;
@@ -243,8 +245,10 @@ export function matchSignals(raw: string, mode: 'prompt' | 'data' = 'prompt', al
   const text = unquoted(folded);
   const plain = deobfuscate(text);
   // Scanned on the folded text: blanking quoted spans (text) only removes words, so what it holds
-  // the folded text holds too. The de-obfuscated text (rare) is matched without the gate.
-  GATE.scan(folded);
+  // the folded text holds too. The de-obfuscated text (rare) is matched without the gate. Not
+  // scanned when the classifier has just filled the gate from the words of this very text.
+  if (!GATE.holds(folded)) GATE.scan(folded);
+  GATE.forget();
   const names: string[] = [];
   let weight = 0;
   let hidden = false;

@@ -3,7 +3,7 @@
  * packed weights (~160 KB; the prompt model also a 128 KB trigram table) so that scoring is a walk
  * over the text's characters and hashes.
  */
-import { FEATURE_BITS, FEATURE_DIM, type MaxGram, dotFeatures, dotFoldedFeatures, withTrigramTable } from './features.js';
+import { FEATURE_BITS, FEATURE_DIM, type MaxGram, type WordReader, dotFeatures, dotFoldedFeatures, withTrigramTable } from './features.js';
 import { type PackedWeights, packWeights } from './packed-weights.js';
 
 /** The committed JSON: only the non-zero weights, as little-endian base64 (index u32, weight f32). */
@@ -61,7 +61,10 @@ export function logit(model: LinearModel, norm: string): number {
   return model.bias + dotFeatures(norm, model.weights, model.maxGram);
 }
 
-/** logit(model, normalizeFolded(folded)), without making the normalised string where it can. */
-export function logitFolded(model: LinearModel, folded: string): number {
-  return model.bias + dotFoldedFeatures(folded, model.weights, model.maxGram);
+/**
+ * logit(model, normalizeFolded(folded)), without making the normalised string where it can;
+ * `reader` is given the text's words as they are hashed (features.ts dotFoldedFeatures).
+ */
+export function logitFolded(model: LinearModel, folded: string, reader?: WordReader): number {
+  return model.bias + dotFoldedFeatures(folded, model.weights, model.maxGram, reader);
 }

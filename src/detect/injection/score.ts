@@ -4,7 +4,7 @@
  * Kept apart from index.ts so the training script scores candidate models exactly as shipped.
  */
 import { foldConfusables, normalizeText } from './features.js';
-import { matchSignals } from './heuristics.js';
+import { SIGNAL_GATE, matchSignals } from './heuristics.js';
 import { type LinearModel, logit, logitFolded } from './model.js';
 import { splitSegments } from './segments.js';
 
@@ -83,10 +83,15 @@ export function modelLogit(model: LinearModel, text: string, mode: InjectionMode
 export function scoreWith(model: LinearModel, text: string, mode: InjectionMode, threshold: number): InjectionResult {
   // NFKC and the look-alike folding run once, for the heuristics and the classifier alike.
   const folded = foldConfusables(text);
-  const heur = matchSignals(folded, mode, true);
   let base: number;
-  if (mode === 'prompt') base = logitFolded(model, folded);
-  else {
+  let heur: ReturnType<typeof matchSignals>;
+  if (mode === 'prompt') {
+    // The classifier first: as it hashes the text's words it fills the signals' word gate, which
+    // then need not read the text again.
+    base = logitFolded(model, folded, SIGNAL_GATE);
+    heur = matchSignals(folded, mode, true);
+  } else {
+    heur = matchSignals(folded, mode, true);
     const d = dataLogit(model, folded);
     base = d.logit;
     if (d.proseInTable) heur.names.push('prose_in_table');

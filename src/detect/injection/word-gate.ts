@@ -18,10 +18,12 @@
  * at its end, with no \b after it) cannot be a literal. The /i flag without /u folds only ASCII
  * letters onto ASCII letters, so lower-casing ASCII here loses nothing; a hash collision can only
  * make a literal look present, never absent.
+ *
+ * Words are hashed as the injection model hashes its word features (features.ts), so that a text
+ * the model has just read can be read from its word hashes (readWords) instead of scanned again.
  */
+import { FNV_PRIME, WORD_HASH_START } from './features.js';
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
 const WORD_RE = /^[a-z0-9_]+$/;
 
 /** Per ASCII code: the lower-cased code of a word character (\w), 0 for any other character. */
@@ -32,8 +34,19 @@ for (let c = 0; c < 128; c++) {
 }
 
 function hashWord(word: string): number {
-  let h = FNV_OFFSET;
+  let h = WORD_HASH_START;
   for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), FNV_PRIME);
+  return h;
+}
+
+function isWordCode(c: number): boolean {
+  return c < 128 && WORD_CODE[c] !== 0;
+}
+
+/** The hash of text[from, to), a run of word characters, lower-cased. */
+function hashRun(text: string, from: number, to: number): number {
+  let h = WORD_HASH_START;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ WORD_CODE[text.charCodeAt(i)]!, FNV_PRIME);
   return h;
 }
 
@@ -44,7 +57,12 @@ export class WordGate {
   readonly #ids: Uint16Array;
   /** Per ASCII character: the id of its character literal + 1, or 0. */
   readonly #charIds = new Uint16Array(128);
+  /** The character literals, as strings, and their ids (for readWords). */
+  readonly #chars: string[] = [];
+  readonly #charLiteralIds: number[] = [];
   readonly #present: Uint8Array;
+  /** The text the presence bits describe, between a read and forget(). */
+  #text: string | undefined;
   readonly #needs: readonly (readonly (readonly Uint16Array[])[] | undefined)[];
 
   /** `needs[i]`: the branches of the i-th signal; undefined: it always runs. */
@@ -55,7 +73,11 @@ export class WordGate {
       const c = literal.charCodeAt(0);
       if (literal.length === 1 && (c >= 128 || WORD_CODE[c] === 0)) {
         if (c >= 128) throw new Error(`word gate: character literal "${literal}" is not ASCII`);
-        if (this.#charIds[c] === 0) this.#charIds[c] = ++next;
+        if (this.#charIds[c] === 0) {
+          this.#charIds[c] = ++next;
+          this.#chars.push(literal);
+          this.#charLiteralIds.push(next - 1);
+        }
         return this.#charIds[c]! - 1;
       }
       if (!WORD_RE.test(literal)) throw new Error(`word gate: "${literal}" is not a lower-case word of \\w characters`);
@@ -98,7 +120,7 @@ export class WordGate {
     const ids = this.#ids;
     const mask = keys.length - 1;
     const charIds = this.#charIds;
-    let h = FNV_OFFSET;
+    let h = WORD_HASH_START;
     let inWord = false;
     for (let i = 0, n = text.length; i <= n; i++) {
       const c = i < n ? text.charCodeAt(i) : 32;
@@ -116,10 +138,61 @@ export class WordGate {
             break;
           }
         }
-        h = FNV_OFFSET;
+        h = WORD_HASH_START;
         inWord = false;
       }
       if (c < 128 && charIds[c] !== 0) present[charIds[c]! - 1] = 1;
+    }
+    this.#text = text;
+  }
+
+  /**
+   * Reads `text`, as scan does, from the hashes of its words as the injection model's features
+   * made them (features.ts hashWords: the maximal runs of [a-z0-9'] of the lower-cased text,
+   * hashed from WORD_HASH_START) instead of from its characters; `text` must be ASCII. A word here
+   * is a run of \w, so the two differ only around an apostrophe (the model's `don't` is `don` and
+   * `t` here: those runs are hashed here) and at `_` (a word character here, a boundary there: a
+   * text holding one is not read, and false is returned). A word of the model's that is none of
+   * the gate's is looked up too; like a hash collision, it can only make a literal look present.
+   */
+  readWords(text: string, hashes: Uint32Array, count: number): boolean {
+    if (text.includes('_')) return false;
+    this.#present.fill(0);
+    for (let k = 0; k < count; k++) this.#mark(hashes[k]! | 0);
+    for (let p = text.indexOf("'"); p !== -1; p = text.indexOf("'", p + 1)) {
+      let start = p;
+      while (start > 0 && isWordCode(text.charCodeAt(start - 1))) start--;
+      if (start < p) this.#mark(hashRun(text, start, p));
+      let end = p + 1;
+      while (end < text.length && isWordCode(text.charCodeAt(end))) end++;
+      if (end > p + 1) this.#mark(hashRun(text, p + 1, end));
+    }
+    const chars = this.#chars;
+    for (let k = 0; k < chars.length; k++) if (text.includes(chars[k]!)) this.#present[this.#charLiteralIds[k]!] = 1;
+    this.#text = text;
+    return true;
+  }
+
+  /** Whether the presence bits describe `text` (it was the last one read, and not forgotten since). */
+  holds(text: string): boolean {
+    return this.#text === text;
+  }
+
+  /** Lets go of the last text read (its presence bits stay, for allows()). */
+  forget(): void {
+    this.#text = undefined;
+  }
+
+  #mark(h: number): void {
+    const keys = this.#keys;
+    const ids = this.#ids;
+    const mask = keys.length - 1;
+    let slot = h & mask;
+    for (let id = ids[slot]!; id !== 0; id = ids[(slot = (slot + 1) & mask)]!) {
+      if (keys[slot] === h) {
+        this.#present[id - 1] = 1;
+        return;
+      }
     }
   }
 
