@@ -20,13 +20,18 @@ const MASK = FEATURE_DIM - 1;
 export type MaxGram = 3 | 5;
 
 const FNV_OFFSET = 0x811c9dc5;
-export const FNV_PRIME = 0x01000193;
+const FNV_PRIME = 0x01000193;
 // Distinct seeds keep the three feature groups apart in the hash space.
 const SEED_WORD = 0x9e3779b1;
 const SEED_BIGRAM = 0x85ebca6b;
 const SEED_CHAR = 0xc2b2ae35;
-/** Where a word's FNV-1a hash starts (the signals' word gate hashes its words the same way). */
-export const WORD_HASH_START = SEED_WORD ^ FNV_OFFSET;
+const WORD_HASH_START = SEED_WORD ^ FNV_OFFSET;
+/**
+ * How a word's FNV-1a hash starts and steps: the signals' word gate hashes its words the same way.
+ * (Exported as an object: the loops here read the module's own constants, which an exported
+ * binding would turn into a load on every step, ~2 µs on the chat request.)
+ */
+export const WORD_HASH = { start: WORD_HASH_START, prime: FNV_PRIME } as const;
 
 /**
  * Given the words of a text as they are hashed (the signals' word gate, word-gate.ts): reads them,
@@ -167,9 +172,7 @@ function dotFoldedAscii(folded: string, packed: PackedWeights, maxGram: MaxGram,
     if (c >= 65 && c <= 90) c += 32;
     cs[n++] = c;
   }
-  const nw = hashWords(ws, n);
-  reader?.readWords(folded, ws.wordHashes, nw);
-  return dotCodes(ws, n, nw, packed, maxGram);
+  return dotCodes(ws, n, packed, maxGram, reader === undefined ? undefined : folded, reader);
 }
 
 /** Fills the workspace's word hashes from its first `n` code units; returns how many. */
@@ -313,7 +316,7 @@ export function featureVector(norm: string, maxGram: MaxGram): Map<number, numbe
 export function dotFeatures(norm: string, packed: PackedWeights, maxGram: MaxGram): number {
   const ws = workspaceFor(norm.length);
   ws.codeBytes.write(norm, 0, 'utf16le');
-  return dotCodes(ws, norm.length, hashWords(ws, norm.length), packed, maxGram);
+  return dotCodes(ws, norm.length, packed, maxGram, undefined, undefined);
 }
 
 /**
@@ -331,10 +334,12 @@ export function dotFoldedFeatures(folded: string, packed: PackedWeights, maxGram
  * the order forEachFeature emits (words, bigrams, then each position's 3-gram, or its 3-, 4- and
  * 5-gram), so the score is the same to the last bit.
  */
-function dotCodes(ws: Workspace, n: number, nw: number, packed: PackedWeights, maxGram: MaxGram): number {
+function dotCodes(ws: Workspace, n: number, packed: PackedWeights, maxGram: MaxGram, text: string | undefined, reader: WordReader | undefined): number {
   const { index, values } = packed;
   const cs = ws.codes;
   const wordHashes = ws.wordHashes;
+  const nw = hashWords(ws, n);
+  if (reader !== undefined) reader.readWords(text!, wordHashes, nw);
   let s = 0;
   let i = 0;
   let bits = 0;

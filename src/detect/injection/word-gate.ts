@@ -22,7 +22,10 @@
  * Words are hashed as the injection model hashes its word features (features.ts), so that a text
  * the model has just read can be read from its word hashes (readWords) instead of scanned again.
  */
-import { FNV_PRIME, WORD_HASH_START } from './features.js';
+import { WORD_HASH } from './features.js';
+
+const WORD_HASH_START = WORD_HASH.start;
+const FNV_PRIME = WORD_HASH.prime;
 
 const WORD_RE = /^[a-z0-9_]+$/;
 
