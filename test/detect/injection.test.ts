@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { FEATURE_DIM, dotFeatures, foldConfusables, forEachFeature, hasNonAscii, normalizeFolded, normalizeText } from '../../src/detect/injection/features.js';
 import { packedWeight } from '../../src/detect/injection/packed-weights.js';
 import { decodeModel, logit, logitFolded, type WeightsFile } from '../../src/detect/injection/model.js';
-import { LEET_PROBE, deobfuscate, hasBase64Run, matchSignals, substantive } from '../../src/detect/injection/heuristics.js';
+import { LEET_PROBE, deobfuscate, hasBase64Run, matchSignals, substantive, undoLeet } from '../../src/detect/injection/heuristics.js';
 import { prng } from '../support/prng.js';
 import { defaultInjectionThreshold, scoreInjection } from '../../src/detect/injection/index.js';
 import { splitSegments } from '../../src/detect/injection/segments.js';
@@ -332,6 +332,27 @@ describe('injection model', () => {
       for (let i = 0; i < len; i++) text += alphabet[Math.floor(next() * alphabet.length)];
       if (LEET_PROBE.test(text) !== reference.test(text)) assert.fail(`differs on ${JSON.stringify(text)}`);
     }
+  });
+  it('restores leet letters exactly as the whole-text replace did, one run of word characters at a time', () => {
+    const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's' };
+    const wordRe = /\b(?=[a-z0-9@$]*[a-z])(?=[a-z0-9@$]*[0134578@$])[a-z0-9@$]{3,}\b/gi;
+    const reference = (text: string): string => text.replace(wordRe, (w) => (/^[0-9.,]+$/.test(w) ? w : w.replace(/[0134578@$]/g, (c) => LEET[c] ?? c)));
+    const alphabet = ['a', 'Z', 'q', 'e', '0', '1', '3', '4', '5', '7', '8', '9', '2', '@', '$', ' ', ' ', '.', ',', '\n', 'é', 'K', 'ſ', '_', '-', "'"];
+    const next = prng(0x1e37);
+    const texts = ['', '1gn0r3 4ll pr3v10u5', 'mail me at j0e@example.com or $5', '4th of July, 10am, 2024-01-05', 'p@ssw0rd_1 x_1gn0r3 A1B2C3'];
+    for (let k = 0; k < 20_000; k++) {
+      let text = '';
+      const len = Math.floor(next() * 40);
+      for (let i = 0; i < len; i++) text += alphabet[Math.floor(next() * alphabet.length)];
+      texts.push(text);
+    }
+    let changed = 0;
+    for (const text of texts) {
+      const want = reference(text);
+      if (want !== text) changed++;
+      if (undoLeet(text) !== want) assert.fail(`differs on ${JSON.stringify(text)}: ${JSON.stringify(undoLeet(text))} vs ${JSON.stringify(want)}`);
+    }
+    assert.ok(changed > 2000, `only ${changed} texts had leetspeak to restore`);
   });
   it('does not let a quoted phrase fire the override signals', () => {
     const r = matchSignals('What does the phrase "ignore all previous instructions" mean in LLM security?');

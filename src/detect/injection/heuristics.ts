@@ -173,6 +173,9 @@ export const SIGNALS: readonly InjectionSignal[] = [
 ];
 
 const GATE = new WordGate(SIGNALS.map((s) => s.needs));
+// The same needs, read on the de-obfuscated text (leetspeak and spelt-out letters undone), which
+// any e-mail address or `4th` makes: every signal that has not fired is tried on it.
+const PLAIN_GATE = new WordGate(SIGNALS.map((s) => s.needs));
 /** The signals' word gate, for the classifier to fill as it reads a text's words (score.ts). */
 export const SIGNAL_GATE: WordGate = GATE;
 
@@ -196,10 +199,47 @@ export function deobfuscate(text: string): string | null {
   if (!leet && !spaced) return null;
   let out = text;
   if (spaced) out = out.replace(SPACED_RE, (m) => m.replace(/[ .\-_*]+/g, (gap) => (gap.length > 1 && gap.trim() === '' ? ' ' : '')));
-  if (leet) {
-    out = out.replace(LEET_WORD_RE, (w) => (/^[0-9.,]+$/.test(w) ? w : w.replace(/[0134578@$]/g, (c) => LEET[c] ?? c)));
-  }
+  if (leet) out = undoLeet(out);
   return out === text ? null : out;
+}
+
+const restoreLetters = (w: string): string => (/^[0-9.,]+$/.test(w) ? w : w.replace(/[0134578@$]/g, (c) => LEET[c] ?? c));
+const LEET_CHAR_RE = /[0134578@$]/g;
+
+/** A character LEET_WORD_RE's words are made of: [a-z0-9@$], either case. */
+function isLeetWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 64 || c === 36;
+}
+
+/**
+ * text.replace(LEET_WORD_RE, restoreLetters), the same to the character, with the pattern tried
+ * only on the runs of its word characters that hold a leet character: any match lies in one
+ * (its second lookahead), and nothing outside a run decides it but the characters just before
+ * and after, which \b reads. Over the whole text the pattern's lookaheads re-read every word of
+ * the text (24 µs on 4 KB of prose with e-mail addresses and numbers, which any such text sets off).
+ * Restoring a letter keeps the length, so each run is spliced back by position.
+ */
+export function undoLeet(text: string): string {
+  let out = '';
+  let copied = 0;
+  LEET_CHAR_RE.lastIndex = 0;
+  for (let m = LEET_CHAR_RE.exec(text); m !== null; m = LEET_CHAR_RE.exec(text)) {
+    let letters = false;
+    let start = m.index;
+    for (let c = text.charCodeAt(start - 1); start > 0 && isLeetWordChar(c); c = text.charCodeAt(--start - 1)) letters ||= c >= 65;
+    let end = m.index + 1;
+    for (let c = text.charCodeAt(end); end < text.length && isLeetWordChar(c); c = text.charCodeAt(++end)) letters ||= c >= 65;
+    LEET_CHAR_RE.lastIndex = end;
+    // The pattern's first lookahead needs a letter in the run (digits, `@` and `$` are below 65).
+    if (!letters) continue;
+    const from = Math.max(0, start - 1);
+    const window = text.slice(from, Math.min(text.length, end + 1));
+    const fixed = window.replace(LEET_WORD_RE, restoreLetters);
+    if (fixed === window) continue;
+    out += text.slice(copied, start) + fixed.slice(start - from, end - from);
+    copied = end;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }
 
 // A double-quoted span (straight or curly) on one line: a phrase being discussed, classified or translated.
@@ -245,10 +285,11 @@ export function matchSignals(raw: string, mode: 'prompt' | 'data' = 'prompt', al
   const text = unquoted(folded);
   const plain = deobfuscate(text);
   // Scanned on the folded text: blanking quoted spans (text) only removes words, so what it holds
-  // the folded text holds too. The de-obfuscated text (rare) is matched without the gate. Not
-  // scanned when the classifier has just filled the gate from the words of this very text.
+  // the folded text holds too. Not scanned when the classifier has just filled the gate from the
+  // words of this very text.
   if (!GATE.holds(folded)) GATE.scan(folded);
   GATE.forget();
+  if (plain !== null) PLAIN_GATE.scan(plain);
   const names: string[] = [];
   let weight = 0;
   let hidden = false;
@@ -259,7 +300,7 @@ export function matchSignals(raw: string, mode: 'prompt' | 'data' = 'prompt', al
     if (s.weight < 0) fires = GATE.allows(k) && s.pattern.test(folded);
     else {
       fires = (GATE.allows(k) && s.pattern.test(text)) || s.also?.(text) === true;
-      if (!fires && plain !== null && s.pattern.test(plain)) fires = hidden = true;
+      if (!fires && plain !== null && PLAIN_GATE.allows(k) && s.pattern.test(plain)) fires = hidden = true;
     }
     if (fires) {
       if (s.weight > 0) names.push(s.name);
