@@ -197,50 +197,58 @@ describe('WordGate.readWords: a text read from the classifier\'s word hashes', (
   const needs = literals.map((l) => [l]);
   const zero = packWeights(new Float32Array(FEATURE_DIM));
 
+  /**
+   * The literals found reading the classifier's word hashes against those a scan finds: the same,
+   * or for a text with `_` a superset (the model's words inside `a_b` are looked up too: like a
+   * hash collision, that only lets a regex run).
+   */
   function compare(text: string): void {
     const folded = foldConfusables(text);
     const scanned = new WordGate(needs);
     scanned.scan(folded);
     const read = new WordGate(needs);
     dotFoldedFeatures(folded, zero, 3, read);
-    if (hasNonAscii(folded) || folded.includes('_')) {
-      // Not read (non-ASCII takes the string path; `_` joins words only for the gate): the caller scans.
+    if (hasNonAscii(folded)) {
+      // Non-ASCII text takes the string path, where words are not handed over: the caller scans.
       assert.equal(read.holds(folded), false, JSON.stringify(text));
       return;
     }
     assert.equal(read.holds(folded), true, JSON.stringify(text));
+    const superset = folded.includes('_');
     for (let k = 0; k < literals.length; k++) {
+      if (superset && read.allows(k) && !scanned.allows(k)) continue;
       assert.equal(read.allows(k), scanned.allows(k), `"${literals[k]}" in ${JSON.stringify(text)}`);
     }
   }
 
-  it('finds exactly the literals a scan finds: apostrophes, digits, case, punctuation and spaces (2,000 seeded texts)', () => {
-    let read = 0;
+  it('finds exactly the literals a scan finds: apostrophes, underscores, digits, case, punctuation and spaces (2,000 seeded texts)', () => {
+    let plain = 0;
     for (const text of wordTexts(2000, 0x60a7)) {
       compare(text);
-      if (!text.includes('_')) read++;
+      if (!text.includes('_')) plain++;
     }
-    assert.ok(read > 500, `only ${read} texts without _`);
+    assert.ok(plain > 500 && plain < 1500, `${plain} texts without _`);
   });
 
   it('finds exactly the literals a scan finds in the signals\' examples, in any case', () => {
     for (const examples of Object.values(EXAMPLES)) for (const e of examples) for (const v of variants(e)) compare(v);
-    for (const text of ["don't", "'ignore'", "rock'n'roll", "it's the user's", "'", "''", "a'", "'a", 'plain words only']) compare(text);
+    for (const text of ["don't", "'ignore'", "rock'n'roll", "it's the user's", "'", "''", "a'", "'a", 'plain words only', '_', '__x__', "don't_x", "x_'y", '<|eot_id|>', 'a_b_c']) compare(text);
   });
 
-  it('leaves a text with _ or non-ASCII characters to the scan, and answers for the text it read until forgotten', () => {
-    const gate = new WordGate([['ignore']]);
-    dotFoldedFeatures('ignore_this', zero, 3, gate);
-    assert.equal(gate.holds('ignore_this'), false);
+  it('reads a word joined by _ whole, leaves non-ASCII text to the scan, and answers for the text it read until forgotten', () => {
+    const gate = new WordGate([['im_end'], ['ignore']]);
+    dotFoldedFeatures('<|IM_END|> then_ignore_this', zero, 3, gate);
+    assert.equal(gate.holds('<|IM_END|> then_ignore_this'), true);
+    assert.deepEqual([gate.allows(0), gate.allows(1)], [true, true]); // `ignore` only as the model's word: a superset
     dotFoldedFeatures('ignoré', zero, 3, gate);
     assert.equal(gate.holds('ignoré'), false);
     dotFoldedFeatures('please IGNORE it', zero, 3, gate);
     assert.equal(gate.holds('please IGNORE it'), true);
-    assert.equal(gate.allows(0), true);
+    assert.deepEqual([gate.allows(0), gate.allows(1)], [false, true]);
     gate.forget();
     assert.equal(gate.holds('please IGNORE it'), false);
     gate.scan('nothing');
-    assert.equal(gate.allows(0), false);
+    assert.equal(gate.allows(1), false);
   });
 
   it('finds exactly the literals a scan finds in the injection corpora', (t) => {

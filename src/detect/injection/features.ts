@@ -33,12 +33,9 @@ const WORD_HASH_START = SEED_WORD ^ FNV_OFFSET;
  */
 export const WORD_HASH = { start: WORD_HASH_START, prime: FNV_PRIME } as const;
 
-/**
- * Given the words of a text as they are hashed (the signals' word gate, word-gate.ts): reads them,
- * or answers false when it cannot read that text from them.
- */
+/** Given the words of an ASCII text as they are hashed (the signals' word gate, word-gate.ts): reads them. */
 export interface WordReader {
-  readWords(text: string, hashes: Uint32Array, count: number): boolean;
+  readWords(text: string, hashes: Uint32Array, count: number): void;
 }
 
 // Look-alike letters (Cyrillic, Greek) that survive NFKC; zero-width and bidi controls are dropped.

@@ -46,6 +46,18 @@ function isWordCode(c: number): boolean {
   return c < 128 && WORD_CODE[c] !== 0;
 }
 
+/** Where the run of word characters that ends at `at` (exclusive) starts. */
+function runStart(text: string, at: number): number {
+  while (at > 0 && isWordCode(text.charCodeAt(at - 1))) at--;
+  return at;
+}
+
+/** Where the run of word characters that starts at `at` ends (exclusive). */
+function runEnd(text: string, at: number): number {
+  while (at < text.length && isWordCode(text.charCodeAt(at))) at++;
+  return at;
+}
+
 /** The hash of text[from, to), a run of word characters, lower-cased. */
 function hashRun(text: string, from: number, to: number): number {
   let h = WORD_HASH_START;
@@ -154,26 +166,29 @@ export class WordGate {
    * made them (features.ts hashWords: the maximal runs of [a-z0-9'] of the lower-cased text,
    * hashed from WORD_HASH_START) instead of from its characters; `text` must be ASCII. A word here
    * is a run of \w, so the two differ only around an apostrophe (the model's `don't` is `don` and
-   * `t` here: those runs are hashed here) and at `_` (a word character here, a boundary there: a
-   * text holding one is not read, and false is returned). A word of the model's that is none of
-   * the gate's is looked up too; like a hash collision, it can only make a literal look present.
+   * `t` here) and an underscore (`im_end` is one word here, two there): the runs of \w around each
+   * are hashed here. The model's words that are not words here are looked up too; like a hash
+   * collision, they can only make a literal look present (the regex then decides).
    */
-  readWords(text: string, hashes: Uint32Array, count: number): boolean {
-    if (text.includes('_')) return false;
+  readWords(text: string, hashes: Uint32Array, count: number): void {
     this.#present.fill(0);
     for (let k = 0; k < count; k++) this.#mark(hashes[k]! | 0);
+    // An apostrophe ends a word here: the runs on either side of it are words.
     for (let p = text.indexOf("'"); p !== -1; p = text.indexOf("'", p + 1)) {
-      let start = p;
-      while (start > 0 && isWordCode(text.charCodeAt(start - 1))) start--;
+      const start = runStart(text, p);
       if (start < p) this.#mark(hashRun(text, start, p));
-      let end = p + 1;
-      while (end < text.length && isWordCode(text.charCodeAt(end))) end++;
+      const end = runEnd(text, p + 1);
       if (end > p + 1) this.#mark(hashRun(text, p + 1, end));
+    }
+    // An underscore continues a word here: the whole run around it is one.
+    for (let p = text.indexOf('_'); p !== -1; p = text.indexOf('_', p)) {
+      const end = runEnd(text, p + 1);
+      this.#mark(hashRun(text, runStart(text, p), end));
+      p = end;
     }
     const chars = this.#chars;
     for (let k = 0; k < chars.length; k++) if (text.includes(chars[k]!)) this.#present[this.#charLiteralIds[k]!] = 1;
     this.#text = text;
-    return true;
   }
 
   /** Whether the presence bits describe `text` (it was the last one read, and not forgotten since). */
