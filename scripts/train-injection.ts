@@ -10,7 +10,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FEATURE_BITS, FEATURE_DIM, type MaxGram, featureVector, normalizeText } from '../src/detect/injection/features.js';
+import { FEATURE_BITS, FEATURE_DIM, type MaxGram, featureVector } from '../src/detect/injection/features.js';
+import { normalizeText } from '../src/detect/injection/normalize.js';
 import { type LinearModel, type WeightsFile, decodeModel, encodeWeights } from '../src/detect/injection/model.js';
 import { type InjectionMode, scoreWith } from '../src/detect/injection/score.js';
 import { type Example, REPO_ROOT, buildCorpus, mulberry32, shuffle } from './injection-data/datasets.js';

@@ -5,7 +5,7 @@
  * "ignore previous instructions" should need the model's agreement to be flagged.
  */
 
-import { foldConfusables } from './features.js';
+import { foldConfusables } from './normalize.js';
 import { WordGate } from './word-gate.js';
 
 export interface InjectionSignal {

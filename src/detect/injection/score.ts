@@ -3,7 +3,7 @@
  * best sentence or line in data mode) plus the weights of the heuristic signals that fire.
  * Kept apart from index.ts so the training script scores candidate models exactly as shipped.
  */
-import { foldConfusables, normalizeText } from './features.js';
+import { foldConfusables, normalizeText } from './normalize.js';
 import { SIGNAL_GATE, matchSignals } from './heuristics.js';
 import { type LinearModel, logit, logitFolded } from './model.js';
 import { splitSegments } from './segments.js';
