@@ -289,7 +289,10 @@ export function matchSignals(raw: string, mode: 'prompt' | 'data' = 'prompt', al
   // words of this very text.
   if (!GATE.holds(folded)) GATE.scan(folded);
   GATE.forget();
-  if (plain !== null) PLAIN_GATE.scan(plain);
+  if (plain !== null) {
+    PLAIN_GATE.scan(plain);
+    PLAIN_GATE.forget(); // its presence bits stay; the text (any size) is not kept
+  }
   const names: string[] = [];
   let weight = 0;
   let hidden = false;
