@@ -3,10 +3,11 @@
  * best sentence or line in data mode) plus the weights of the heuristic signals that fire.
  * Kept apart from index.ts so the training script scores candidate models exactly as shipped.
  */
-import { foldConfusables, normalizeText } from './normalize.js';
+import { foldConfusables, hasNonAscii, normalizeText } from './normalize.js';
+import type { WordReader } from './features.js';
 import { SIGNAL_GATE, matchSignals } from './heuristics.js';
 import { type LinearModel, logit, logitFolded } from './model.js';
-import { splitSegments } from './segments.js';
+import { MAX_SEGMENT, splitSegments } from './segments.js';
 
 export type InjectionMode = 'prompt' | 'data';
 
@@ -57,13 +58,24 @@ interface DataLogit {
   readonly proseInTable: boolean;
 }
 
-/** `folded`: the text through foldConfusables. */
-function dataLogit(model: LinearModel, folded: string): DataLogit {
+/** Hands each segment's word hashes to the signals' gate, which reads them as parts of one text. */
+const SEGMENT_WORDS: WordReader = { readWords: (_segment, hashes, count) => SIGNAL_GATE.addWords(hashes, count) };
+
+/**
+ * `folded`: the text through foldConfusables. `readWords`: fill the signals' gate from the
+ * segments' words, as prompt mode does from the whole text's. Done only when the segments hold
+ * every word of the text whole: an ASCII text (a non-ASCII segment is scored without handing its
+ * words over) and no segment cut at its longest, where a word may be split.
+ */
+function dataLogit(model: LinearModel, folded: string, readWords = false): DataLogit {
   const table = tableRows(folded) >= MIN_TABLE_ROWS;
   let best = -Infinity;
   let prose = false;
+  let reader = readWords && !hasNonAscii(folded) ? SEGMENT_WORDS : undefined;
+  if (reader !== undefined) SIGNAL_GATE.beginWords();
   for (const seg of splitSegments(folded)) {
-    let l = logitFolded(model, seg);
+    if (seg.length >= MAX_SEGMENT) reader = undefined;
+    let l = logitFolded(model, seg, reader);
     const p = table && isProse(seg);
     if (p) l += PROSE_IN_TABLE;
     if (l > best) {
@@ -71,6 +83,7 @@ function dataLogit(model: LinearModel, folded: string): DataLogit {
       prose = p;
     }
   }
+  if (reader !== undefined) SIGNAL_GATE.endWords(folded);
   return best === -Infinity ? { logit: model.bias, proseInTable: false } : { logit: best, proseInTable: prose };
 }
 
@@ -91,8 +104,8 @@ export function scoreWith(model: LinearModel, text: string, mode: InjectionMode,
     base = logitFolded(model, folded, SIGNAL_GATE);
     heur = matchSignals(folded, mode, true);
   } else {
+    const d = dataLogit(model, folded, true);
     heur = matchSignals(folded, mode, true);
-    const d = dataLogit(model, folded);
     base = d.logit;
     if (d.proseInTable) heur.names.push('prose_in_table');
   }

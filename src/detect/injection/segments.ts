@@ -5,7 +5,8 @@
  */
 const BOUNDARY_RE = /\n+|(?<=[.!?])\s+(?=\S)/;
 const MIN_SEGMENT = 24;
-const MAX_SEGMENT = 400;
+/** The longest segment: a longer run of text is cut, at a space if one is in its second half. */
+export const MAX_SEGMENT = 400;
 
 export function splitSegments(text: string): string[] {
   const out: string[] = [];

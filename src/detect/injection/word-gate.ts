@@ -171,8 +171,26 @@ export class WordGate {
    * collision, they can only make a literal look present (the regex then decides).
    */
   readWords(text: string, hashes: Uint32Array, count: number): void {
+    this.beginWords();
+    this.addWords(hashes, count);
+    this.endWords(text);
+  }
+
+  /**
+   * readWords for a text whose words come in parts (data mode scores a text sentence by sentence):
+   * beginWords, addWords for each part, then endWords with the whole text. Until endWords, the
+   * gate holds no text (a scan decides).
+   */
+  beginWords(): void {
     this.#present.fill(0);
+    this.#text = undefined;
+  }
+
+  addWords(hashes: Uint32Array, count: number): void {
     for (let k = 0; k < count; k++) this.#mark(hashes[k]! | 0);
+  }
+
+  endWords(text: string): void {
     // An apostrophe ends a word here: the runs on either side of it are words.
     for (let p = text.indexOf("'"); p !== -1; p = text.indexOf("'", p + 1)) {
       const start = runStart(text, p);
