@@ -53,6 +53,8 @@ function isWordChar(c: number): boolean {
  */
 interface Workspace {
   readonly chars: number;
+  /** The word count of the last readCodes into it. */
+  words: number;
   readonly codeBytes: Buffer;
   readonly codes: Uint16Array;
   readonly wordHashes: Uint32Array;
@@ -66,6 +68,7 @@ function workspace(chars: number): Workspace {
   const codeBytes = Buffer.allocUnsafeSlow(2 * chars + 2);
   return {
     chars,
+    words: 0,
     codeBytes,
     codes: new Uint16Array(codeBytes.buffer, codeBytes.byteOffset, chars + 1),
     // At most one word per two characters; words + bigrams + 3-, 4- and 5-grams < 4 per character.
@@ -96,25 +99,25 @@ const counts: FeatureCounts = { words: 0, bigrams: 0, grams: 0 };
  */
 function hashFeatures(norm: string, maxGram: MaxGram): Int32Array {
   const ws = workspaceFor(norm.length);
-  // The UTF-16 code units, copied natively in one call (charCodeAt per character was a third of the time).
-  ws.codeBytes.write(norm, 0, 'utf16le');
-  return hashCodes(ws, norm.length, maxGram);
+  const n = readCodes(ws, norm);
+  return hashCodes(ws, n, ws.words, maxGram);
 }
 
 /**
- * dotFeatures(normalizeFolded(folded), packed) for an ASCII text, without making the normalised
- * string: the text's code units are lower-cased, their whitespace runs collapsed to one space and
- * the ends trimmed in place in the workspace (what toLowerCase, replace(/\s+/g, ' ') and trim do
- * to ASCII), which saved the three intermediate strings that were a fifth of a guarded request's
- * garbage. Undefined for a text with any non-ASCII character (the string path handles those).
+ * Writes `text`'s code units into the workspace with ASCII letters lower-cased, each run of ASCII
+ * whitespace collapsed to one space and the ends trimmed (what toLowerCase, replace(/\s+/g, ' ')
+ * and trim do to ASCII, and nothing to an already normalised text), and hashes its words into the
+ * workspace in the same pass; returns the code units written and leaves the word count in
+ * `ws.words`. Words are [a-z0-9'] and any non-ASCII code unit (see isWordChar). One pass for both:
+ * their branches at word ends are mostly the same ones, at spaces, mispredicted once instead of
+ * twice (3.4 µs of 7 on the chat request's prompt slots).
  */
-function dotFoldedAscii(folded: string, packed: PackedWeights, maxGram: MaxGram, reader: WordReader | undefined): number | undefined {
-  if (hasNonAscii(folded)) return undefined;
-  const ws = workspaceFor(folded.length);
-  ws.codeBytes.write(folded, 0, 'utf16le');
+function readCodes(ws: Workspace, text: string): number {
+  // The UTF-16 code units, copied natively in one call (charCodeAt per character was a third of the time).
+  ws.codeBytes.write(text, 0, 'utf16le');
   const cs = ws.codes;
   const wordHashes = ws.wordHashes;
-  const len = folded.length;
+  const len = text.length;
   let n = 0;
   let space = false;
   let nw = 0;
@@ -137,8 +140,6 @@ function dotFoldedAscii(folded: string, packed: PackedWeights, maxGram: MaxGram,
     }
     if (c >= 65 && c <= 90) c += 32;
     cs[n++] = c;
-    // hashWords, in the same pass: its branches at word ends are mostly this loop's at spaces,
-    // mispredicted once instead of twice (3.4 µs of 7 on the chat request's prompt slots).
     if (isWordChar(c)) {
       if (!inWord) {
         h = WORD_HASH_START;
@@ -151,38 +152,27 @@ function dotFoldedAscii(folded: string, packed: PackedWeights, maxGram: MaxGram,
     }
   }
   if (inWord) wordHashes[nw++] = h >>> 0;
-  return dotCodes(ws, n, nw, packed, maxGram, reader === undefined ? undefined : folded, reader);
+  ws.words = nw;
+  return n;
 }
 
-/** Fills the workspace's word hashes from its first `n` code units; returns how many. */
-function hashWords(ws: Workspace, n: number): number {
-  const cs = ws.codes;
-  cs[n] = 32; // ends the last word
-  const wordHashes = ws.wordHashes;
-  let nw = 0;
-  let h = 0;
-  let inWord = false;
-  for (let i = 0; i <= n; i++) {
-    const c = cs[i]!;
-    if (isWordChar(c)) {
-      if (!inWord) {
-        h = WORD_HASH_START;
-        inWord = true;
-      }
-      h = Math.imul(h ^ c, FNV_PRIME);
-    } else if (inWord) {
-      wordHashes[nw++] = h >>> 0;
-      inWord = false;
-    }
-  }
-  return nw;
+/**
+ * dotFeatures(normalizeFolded(folded), packed) for an ASCII text, without making the normalised
+ * string (readCodes normalises its code units in place: the three intermediate strings were a fifth
+ * of a guarded request's garbage). Undefined for a text with any non-ASCII character (the string
+ * path handles those).
+ */
+function dotFoldedAscii(folded: string, packed: PackedWeights, maxGram: MaxGram, reader: WordReader | undefined): number | undefined {
+  if (hasNonAscii(folded)) return undefined;
+  const ws = workspaceFor(folded.length);
+  const n = readCodes(ws, folded);
+  return dotCodes(ws, n, ws.words, packed, maxGram, reader === undefined ? undefined : folded, reader);
 }
 
 /** Hashes the first `n` code units of the workspace (see hashFeatures). */
-function hashCodes(ws: Workspace, n: number, maxGram: MaxGram): Int32Array {
+function hashCodes(ws: Workspace, n: number, nw: number, maxGram: MaxGram): Int32Array {
   const cs = ws.codes;
   const wordHashes = ws.wordHashes;
-  const nw = hashWords(ws, n);
   const nb = nw > 1 ? nw - 1 : 0;
   const grams = gramCount(n, maxGram);
   const out = ws.slots;
@@ -294,8 +284,8 @@ export function featureVector(norm: string, maxGram: MaxGram): Map<number, numbe
 /** Dot product of a text's features with packed weights (the linear part of the score). */
 export function dotFeatures(norm: string, packed: PackedWeights, maxGram: MaxGram): number {
   const ws = workspaceFor(norm.length);
-  ws.codeBytes.write(norm, 0, 'utf16le');
-  return dotCodes(ws, norm.length, hashWords(ws, norm.length), packed, maxGram, undefined, undefined);
+  const n = readCodes(ws, norm);
+  return dotCodes(ws, n, ws.words, packed, maxGram, undefined, undefined);
 }
 
 /**
@@ -309,9 +299,10 @@ export function dotFoldedFeatures(folded: string, packed: PackedWeights, maxGram
 
 /**
  * The dot product of the features of the workspace's first `n` code units, whose `nw` word hashes
- * hashWords has written, with packed weights: hashCodes and the weight lookups in one pass, so no slot is written and read back. Summed in
- * the order forEachFeature emits (words, bigrams, then each position's 3-gram, or its 3-, 4- and
- * 5-gram), so the score is the same to the last bit.
+ * are written, with packed weights: hashCodes and the weight lookups in one pass, so no slot is
+ * written and read back. Summed in the order forEachFeature emits (words, bigrams, then each
+ * position's 3-gram, or its 3-, 4- and 5-gram), so the score is the same to the last bit. `reader`
+ * is handed the word hashes of `text` first.
  */
 function dotCodes(ws: Workspace, n: number, nw: number, packed: PackedWeights, maxGram: MaxGram, text: string | undefined, reader: WordReader | undefined): number {
   const { index, values } = packed;

@@ -163,7 +163,7 @@ export class WordGate {
 
   /**
    * Reads `text`, as scan does, from the hashes of its words as the injection model's features
-   * made them (features.ts hashWords: the maximal runs of [a-z0-9'] of the lower-cased text,
+   * made them (features.ts readCodes: the maximal runs of [a-z0-9'] of the lower-cased text,
    * hashed from WORD_HASH_START) instead of from its characters; `text` must be ASCII. A word here
    * is a run of \w, so the two differ only around an apostrophe (the model's `don't` is `don` and
    * `t` here) and an underscore (`im_end` is one word here, two there): the runs of \w around each
