@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { type TestContext, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { WordGate } from '../../src/detect/injection/word-gate.js';
@@ -13,6 +13,18 @@ import { readFileSync } from 'node:fs';
 import { decodeModel, type WeightsFile } from '../../src/detect/injection/model.js';
 import { modelLogit } from '../../src/detect/injection/score.js';
 import { scoreInjection } from '../../src/detect/injection/index.js';
+
+/**
+ * The injection corpora, or undefined with the test skipped and the reason printed when
+ * ../shared/data is not beside the repository. CI has it: there its absence is a failure.
+ */
+function corpusOrSkip(t: TestContext): ReturnType<typeof buildCorpus> | undefined {
+  if (existsSync(SHARED_DATA)) return buildCorpus();
+  const why = `${SHARED_DATA} is missing: this test reads the corpora in ../shared/data beside the repository`;
+  if (process.env.CI) assert.fail(why);
+  t.skip(why);
+  return undefined;
+}
 
 function allows(needs: string[], text: string): boolean {
   const gate = new WordGate([needs]);
@@ -122,14 +134,8 @@ describe('injection signals behind the word gate', () => {
   });
 
   it('lets every match in the injection corpora through (../shared/data and scripts/injection-data)', (t) => {
-    if (!existsSync(SHARED_DATA)) {
-      // CI has ../shared/data beside the repository: there its absence is a failure, not a skip.
-      const why = `${SHARED_DATA} is missing: the corpus half of this test needs ../shared/data beside the repository`;
-      if (process.env.CI) assert.fail(why);
-      t.skip(why);
-      return;
-    }
-    const corpus = buildCorpus();
+    const corpus = corpusOrSkip(t);
+    if (corpus === undefined) return;
     const texts = new Set<string>();
     for (const split of [corpus.prompt, corpus.data]) for (const examples of Object.values(split)) for (const e of examples) texts.add(e.text);
     const gate = new WordGate(SIGNALS.map((s) => s.needs));
@@ -258,13 +264,8 @@ describe('WordGate.readWords: a text read from the classifier\'s word hashes', (
   });
 
   it('finds exactly the literals a scan finds in the injection corpora', (t) => {
-    if (!existsSync(SHARED_DATA)) {
-      const why = `${SHARED_DATA} is missing: this test reads ../shared/data beside the repository`;
-      if (process.env.CI) assert.fail(why);
-      t.skip(why);
-      return;
-    }
-    const corpus = buildCorpus();
+    const corpus = corpusOrSkip(t);
+    if (corpus === undefined) return;
     let n = 0;
     for (const split of [corpus.prompt, corpus.data]) {
       for (const examples of Object.values(split)) {
