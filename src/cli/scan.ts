@@ -57,8 +57,9 @@ function scanLine(line: string, mode: 'prompt' | 'data'): LineResult {
   }
   const text = typeof value === 'string' ? value : typeof (value as { text?: unknown } | null)?.text === 'string' ? (value as { text: string }).text : undefined;
   if (text === undefined) return { error: 'expected a JSON string or an object with a "text" string' };
-  const findings = detectEntities(text).map(({ type, detector, start, end, confidence }) => ({ type, detector, start, end, confidence: round(confidence) }));
+  // Scored first: what the classifier reads of a prompt spares the PII and secret detectors some passes.
   const injection = scoreInjection(text, mode);
+  const findings = detectEntities(text, injection.facts).map(({ type, detector, start, end, confidence }) => ({ type, detector, start, end, confidence: round(confidence) }));
   return { findings, injection: { score: round(injection.score), flagged: injection.flagged } };
 }
 

@@ -1,3 +1,5 @@
+import type { TextFacts } from './text-facts.js';
+
 /**
  * Detectors are pure functions over text: no I/O, no state between calls, no regex compiled per
  * call. Policies decide what to do with what they find; `gatehouse scan` runs the same functions
@@ -27,4 +29,8 @@ export interface DetectedEntity {
   readonly confidence: number;
 }
 
-export type Detector = (text: string) => DetectedEntity[];
+/**
+ * `facts`: what an earlier pass learnt of this very text (text-facts.ts). A detector may skip work
+ * they rule out; its findings are the same with or without them.
+ */
+export type Detector = (text: string, facts?: TextFacts) => DetectedEntity[];

@@ -42,6 +42,15 @@ before(async () => {
       content-rules:
         deny: { keywords: [project falcon], patterns: ['ticket-\\d{4,8}'] }
         allow: { keywords: [project falcon press release] }
+  - name: redact-only
+    provider: echo
+    policies:
+      data-protection: {}
+  - name: redact-after-scoring
+    provider: echo
+    policies:
+      prompt-injection: { action: log_only }
+      data-protection: {}
   - name: guarded
     provider: upstream
     model: mock-text
@@ -125,6 +134,24 @@ describe('data protection', () => {
     await expectApiError(openai.chat.completions.create({ model: 'redacting', messages: [{ role: 'user', content: `use ${token}` }] }), 400, 'sensitive_data_blocked');
     assert.equal(mock.requests.length, before);
   });
+});
+
+test('after prompt-injection has scored a prompt, data protection finds exactly what it finds alone', async () => {
+  // prompt-injection runs first and hands what its classifier read of each prompt to data-protection
+  // (src/detect/text-facts.ts), which then skips the cue, key-word and digit passes that cannot find
+  // anything. Every entity here is found through one of those passes.
+  const text =
+    'Dear John Smith, my name is Zorb Quint and Mr. Xeno Vantablack said hi maria. Host 192.168.1.20 is up; ' +
+    'api_key = "Zx9fK2mQ7vL4pR8s&T1wY6bN3cD5gH0jA" and Server=db;Pwd=Hunter2Secret!; thanks';
+  const alone = await echoOf('redact-only', text);
+  const scored = await echoOf('redact-after-scoring', text);
+  assert.equal(
+    alone.text,
+    'Dear [PERSON_1], my name is [PERSON_2] and Mr. [PERSON_3] said hi [PERSON_4]. Host [IP_ADDRESS_1] is up; api_key = "[SECRET_1]" and Server=db;Pwd=[SECRET_2]; thanks',
+  );
+  assert.equal(scored.text, alone.text);
+  const types = (r: typeof alone) => (r.record.findings as { policy: string; type: string; start: number; end: number }[]).filter((f) => f.policy === 'data-protection');
+  assert.deepEqual(types(scored), types(alone));
 });
 
 describe('scan cache (on by default): a conversation re-sent turn after turn', () => {

@@ -8,6 +8,7 @@
 
 import { type PackedWeights, packedWeight, popcount } from './packed-weights.js';
 import { hasNonAscii, normalizeFolded } from './normalize.js';
+import { TRI_ALPHABET, TRI_OTHER, TRI_SYMBOL, type TrigramRecord } from '../text-facts.js';
 
 export const FEATURE_BITS = 18;
 export const FEATURE_DIM = 1 << FEATURE_BITS;
@@ -162,11 +163,11 @@ function readCodes(ws: Workspace, text: string): number {
  * of a guarded request's garbage). Undefined for a text with any non-ASCII character (the string
  * path handles those).
  */
-function dotFoldedAscii(folded: string, packed: PackedWeights, maxGram: MaxGram, reader: WordReader | undefined): number | undefined {
+function dotFoldedAscii(folded: string, packed: PackedWeights, maxGram: MaxGram, reader: WordReader | undefined, record: TrigramRecord | undefined): number | undefined {
   if (hasNonAscii(folded)) return undefined;
   const ws = workspaceFor(folded.length);
   const n = readCodes(ws, folded);
-  return dotCodes(ws, n, ws.words, packed, maxGram, reader === undefined ? undefined : folded, reader);
+  return dotCodes(ws, n, ws.words, packed, maxGram, reader === undefined ? undefined : folded, reader, record);
 }
 
 /** Hashes the first `n` code units of the workspace (see hashFeatures). */
@@ -201,16 +202,6 @@ function charGram3(cs: Uint16Array, i: number): number {
 }
 
 /**
- * The 32 commonest characters of normalised prose, each a 5-bit symbol: a 3-gram of three of them
- * is a 15-bit number, which indexes a table of its weight (128 KB) instead of being hashed. Any
- * other code unit is TRI_OTHER, and a 3-gram holding one is hashed as before.
- */
-const TRI_ALPHABET = " abcdefghijklmnopqrstuvwxyz.,-'?";
-const TRI_OTHER = 32;
-const TRI_SYMBOL = new Uint8Array(128).fill(TRI_OTHER);
-for (let k = 0; k < TRI_ALPHABET.length; k++) TRI_SYMBOL[TRI_ALPHABET.charCodeAt(k)] = k;
-
-/**
  * `packed` with the trigram table: the weight of each 3-gram over TRI_ALPHABET, read from the packed
  * weights at the slot its hash gives, so a lookup in the table is the lookup by hash, bit for bit.
  */
@@ -228,6 +219,10 @@ export function withTrigramTable(packed: PackedWeights): PackedWeights {
     }
   }
   return { ...packed, trigrams };
+}
+
+function isDigit(c: number): number {
+  return c >= 48 && c <= 57 ? 1 : 0;
 }
 
 /** How many character n-grams a text of `n` code units has. */
@@ -285,16 +280,17 @@ export function featureVector(norm: string, maxGram: MaxGram): Map<number, numbe
 export function dotFeatures(norm: string, packed: PackedWeights, maxGram: MaxGram): number {
   const ws = workspaceFor(norm.length);
   const n = readCodes(ws, norm);
-  return dotCodes(ws, n, ws.words, packed, maxGram, undefined, undefined);
+  return dotCodes(ws, n, ws.words, packed, maxGram, undefined, undefined, undefined);
 }
 
 /**
  * dotFeatures(normalizeFolded(folded), packed), the same to the last bit, without the normalised
  * string for ASCII text. `reader` is given the words of an ASCII text as they are hashed (one pass
- * over the characters for both).
+ * over the characters for both); `record` gets the 3-grams and digits of an ASCII text read through
+ * the trigram table (the prompt model), and is left incomplete otherwise (text-facts.ts).
  */
-export function dotFoldedFeatures(folded: string, packed: PackedWeights, maxGram: MaxGram, reader?: WordReader): number {
-  return dotFoldedAscii(folded, packed, maxGram, reader) ?? dotFeatures(normalizeFolded(folded), packed, maxGram);
+export function dotFoldedFeatures(folded: string, packed: PackedWeights, maxGram: MaxGram, reader?: WordReader, record?: TrigramRecord): number {
+  return dotFoldedAscii(folded, packed, maxGram, reader, record) ?? dotFeatures(normalizeFolded(folded), packed, maxGram);
 }
 
 /**
@@ -302,9 +298,19 @@ export function dotFoldedFeatures(folded: string, packed: PackedWeights, maxGram
  * are written, with packed weights: hashCodes and the weight lookups in one pass, so no slot is
  * written and read back. Summed in the order forEachFeature emits (words, bigrams, then each
  * position's 3-gram, or its 3-, 4- and 5-gram), so the score is the same to the last bit. `reader`
- * is handed the word hashes of `text` first.
+ * is handed the word hashes of `text` first; `record`, on the trigram-table path, every 3-gram over
+ * the table's alphabet and every digit, as they are read.
  */
-function dotCodes(ws: Workspace, n: number, nw: number, packed: PackedWeights, maxGram: MaxGram, text: string | undefined, reader: WordReader | undefined): number {
+function dotCodes(
+  ws: Workspace,
+  n: number,
+  nw: number,
+  packed: PackedWeights,
+  maxGram: MaxGram,
+  text: string | undefined,
+  reader: WordReader | undefined,
+  record: TrigramRecord | undefined,
+): number {
   const { index, values } = packed;
   const cs = ws.codes;
   const wordHashes = ws.wordHashes;
@@ -342,15 +348,22 @@ function dotCodes(ws: Workspace, n: number, nw: number, packed: PackedWeights, m
     }
     // The symbols of the 3-gram's first two characters, carried from one position to the next. A
     // zero weight adds +0, which leaves the sum as it is (it is never -0), so the sum stays exact.
+    const seen = record?.bits;
     let c = cs[0]!;
+    let digits = isDigit(c) + isDigit(cs[1]!);
     let u = c < 128 ? TRI_SYMBOL[c]! : TRI_OTHER;
     c = cs[1]!;
     let v = c < 128 ? TRI_SYMBOL[c]! : TRI_OTHER;
     for (let p = 0; p + 3 <= n; p++) {
       c = cs[p + 2]!;
       const w = c < 128 ? TRI_SYMBOL[c]! : TRI_OTHER;
-      if (((u | v | w) & TRI_OTHER) === 0) s += trigrams[(u << 10) | (v << 5) | w]! * x;
-      else {
+      if (((u | v | w) & TRI_OTHER) === 0) {
+        const t = (u << 10) | (v << 5) | w;
+        s += trigrams[t]! * x;
+        if (seen !== undefined) seen[t >>> 5] |= 1 << (t & 31);
+      } else {
+        // A digit is outside the alphabet, so each one is met here once, as the 3-gram's last character.
+        digits += isDigit(c);
         i = charGram3(cs, p);
         bits = index[(i >>> 5) << 1]!;
         b = i & 31;
@@ -358,6 +371,10 @@ function dotCodes(ws: Workspace, n: number, nw: number, packed: PackedWeights, m
       }
       u = v;
       v = w;
+    }
+    if (record !== undefined) {
+      record.digits = digits;
+      record.complete = true;
     }
     return s;
   }

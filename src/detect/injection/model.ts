@@ -5,6 +5,7 @@
  */
 import { FEATURE_BITS, FEATURE_DIM, type MaxGram, type WordReader, dotFeatures, dotFoldedFeatures, withTrigramTable } from './features.js';
 import { type PackedWeights, packWeights } from './packed-weights.js';
+import type { TrigramRecord } from '../text-facts.js';
 
 /** The committed JSON: only the non-zero weights, as little-endian base64 (index u32, weight f32). */
 export interface WeightsFile {
@@ -63,8 +64,9 @@ export function logit(model: LinearModel, norm: string): number {
 
 /**
  * logit(model, normalizeFolded(folded)), without making the normalised string where it can;
- * `reader` is given the text's words as they are hashed (features.ts dotFoldedFeatures).
+ * `reader` is given the text's words as they are hashed, `record` its 3-grams and digits
+ * (features.ts dotFoldedFeatures).
  */
-export function logitFolded(model: LinearModel, folded: string, reader?: WordReader): number {
-  return model.bias + dotFoldedFeatures(folded, model.weights, model.maxGram, reader);
+export function logitFolded(model: LinearModel, folded: string, reader?: WordReader, record?: TrigramRecord): number {
+  return model.bias + dotFoldedFeatures(folded, model.weights, model.maxGram, reader, record);
 }

@@ -8,6 +8,7 @@ import type { WordReader } from './features.js';
 import { SIGNAL_GATE, matchSignals } from './heuristics.js';
 import { type LinearModel, logit, logitFolded } from './model.js';
 import { MAX_SEGMENT, splitSegments } from './segments.js';
+import { type TextFacts, TrigramRecord, factsOf } from '../text-facts.js';
 
 export type InjectionMode = 'prompt' | 'data';
 
@@ -17,6 +18,11 @@ export interface InjectionResult {
   readonly flagged: boolean;
   /** Names of the heuristic signals that fired (empty when the classifier alone decided). */
   readonly signals: string[];
+  /**
+   * What the classifier's pass learnt of the text for the PII and secret detectors (text-facts.ts):
+   * in prompt mode, for an ASCII text.
+   */
+  readonly facts?: TextFacts | undefined;
 }
 
 function sigmoid(x: number): number {
@@ -93,15 +99,22 @@ export function modelLogit(model: LinearModel, text: string, mode: InjectionMode
   return dataLogit(model, foldConfusables(text)).logit;
 }
 
+const TRIGRAMS = new TrigramRecord();
+
 export function scoreWith(model: LinearModel, text: string, mode: InjectionMode, threshold: number): InjectionResult {
   // NFKC and the look-alike folding run once, for the heuristics and the classifier alike.
   const folded = foldConfusables(text);
   let base: number;
   let heur: ReturnType<typeof matchSignals>;
+  let facts: TextFacts | undefined;
   if (mode === 'prompt') {
     // The classifier first: as it hashes the text's words it fills the signals' word gate, which
-    // then need not read the text again.
-    base = logitFolded(model, folded, SIGNAL_GATE);
+    // then need not read the text again. Folding leaves an ASCII text as it is; what the classifier
+    // reads of it then holds for the text itself, and is kept for the detectors after it.
+    const record = folded === text ? TRIGRAMS : undefined;
+    record?.reset();
+    base = logitFolded(model, folded, SIGNAL_GATE, record);
+    if (record !== undefined) facts = factsOf(record);
     heur = matchSignals(folded, mode, true);
   } else {
     const d = dataLogit(model, folded, true);
@@ -110,5 +123,5 @@ export function scoreWith(model: LinearModel, text: string, mode: InjectionMode,
     if (d.proseInTable) heur.names.push('prose_in_table');
   }
   const score = sigmoid(base + heur.weight);
-  return { score, flagged: score >= threshold, signals: heur.names };
+  return { score, flagged: score >= threshold, signals: heur.names, facts };
 }

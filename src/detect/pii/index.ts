@@ -65,12 +65,12 @@ function countDigits(text: string, limit: number): number {
   return n;
 }
 
-export const detectPii: Detector = (text) => {
-  const digits = countDigits(text, MOST_DIGITS);
+export const detectPii: Detector = (text, facts) => {
+  const digits = facts === undefined ? countDigits(text, MOST_DIGITS) : facts.digits;
   let found: DetectedEntity[] | undefined;
   for (let i = 0; i < ALL.length; i++) {
     if (NEEDS[i]! > digits) continue;
-    const f = ALL[i]!(text);
+    const f = ALL[i]!(text, facts);
     if (f.length > 0) found = found === undefined ? f : found.concat(f);
   }
   return found === undefined ? [] : resolveOverlaps(found);

@@ -35,9 +35,10 @@ export function isIpv6(s: string): boolean {
   return halves.length === 2 ? groups <= 7 : groups === 8;
 }
 
-export const detectIpAddress: Detector = (text) => {
+export const detectIpAddress: Detector = (text, facts) => {
   const out: DetectedEntity[] = [];
-  if (text.includes('.')) {
+  // An IPv4 address has at least 4 digits (an IPv6 one may have none: `dead:beef:…`).
+  if ((facts === undefined || facts.digits >= 4) && text.includes('.')) {
     IPV4.lastIndex = 0;
     for (let m = IPV4.exec(text); m !== null; m = IPV4.exec(text)) {
       if (VERSION_CUE.test(before(text, m.index, 12))) continue;

@@ -3,6 +3,7 @@ import { anchored, scanAnchored } from './anchored-scan.js';
 import { entity } from './entity.js';
 import { FIRST_NAMES } from './first-names.js';
 import { resolveOverlaps } from './resolve-overlaps.js';
+import { mayContain, need } from '../text-facts.js';
 
 // A capitalised name word (any script), incl. O'Neil, Jean-Luc, McGregor.
 const WORD = "\\p{Lu}[\\p{Ll}\\p{Lu}'’\\-]{0,24}";
@@ -13,11 +14,18 @@ const STRONG_CUE =
   /\b(?:(?:my|his|her|their|your) name is|my name's|i am called|i'm called)[ ]+|(?:^|\n|\b(?:full|first|last|patient|customer|client|contact|account holder|cardholder)[ ])name[ ]?:[ ]?/gi;
 // Every strong cue says "name" or "called" (same flags), at most 15 characters after its start
 // ("account holder name"): the cue is looked for only there.
-const STRONG_NEAR = anchored(STRONG_CUE, /name|called/gi, 15);
+const STRONG_WORDS = need(['name', 'called']);
+const STRONG_NEAR = anchored(STRONG_CUE, STRONG_WORDS.regExp('gi'), 15);
 // Weaker cues: only with a listed first name.
 const WEAK_CUE = /\b(?:dear|hi|hello|sincerely,?|regards,?|thanks,?|cheers,?)[ \n]+/gi;
+// The words of the weak cues, for the text facts. `hi` is too short for a 3-gram: it counts with
+// the whitespace after it, which a cue that finds anything has (a name follows it), and which the
+// classifier reads as one space.
+const WEAK_WORDS = need(['dear', 'hi ', 'hello', 'sincerely', 'regards', 'thanks', 'cheers']);
 const WORDS_AT = /[\p{L}'’\-]{1,25}(?:[ ][\p{L}'’\-]{1,25}){0,2}/uy;
 const TITLED = new RegExp(`\\b(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Sir|Madam)\\.?[ ](${NAME})`, 'gu');
+// The titles for the text facts; a two-letter one with the period or space that follows it.
+const TITLE_WORDS = need(['mr.', 'mr ', 'mrs', 'ms.', 'ms ', 'mx.', 'mx ', 'miss', 'dr.', 'dr ', 'prof', 'sir', 'madam']);
 // Capitalised words; one that is a listed first name, followed by a surname, is a person.
 const CAPITALISED = /\p{Lu}[\p{Ll}'’\-]{1,24}/gu;
 const NEXT_WORDS = /[ ](\p{Lu}[\p{Ll}\p{Lu}'’\-]{0,24})(?:[ ](\p{Lu}[\p{Ll}\p{Lu}'’\-]{0,24}))?/uy;
@@ -62,24 +70,30 @@ function nameAt(text: string, index: number): string {
   return kept.join(' ');
 }
 
-export const detectPerson: Detector = (text) => {
+export const detectPerson: Detector = (text, facts) => {
   const out: DetectedEntity[] = [];
-  scanAnchored(text, STRONG_NEAR, (cue) => {
-    const start = cue.index + cue[0].length;
-    const name = nameAt(text, start);
-    if (name.length >= 2) out.push(entity('person', 'person', start, start + name.length, listed(name.split(' ')[0]) ? 0.85 : 0.7));
-  });
-  WEAK_CUE.lastIndex = 0;
-  for (let cue = WEAK_CUE.exec(text); cue !== null; cue = WEAK_CUE.exec(text)) {
-    const start = cue.index + cue[0].length;
-    const name = nameAt(text, start);
-    if (name.length >= 2 && listed(name.split(' ')[0])) out.push(entity('person', 'person', start, start + name.length, 0.75));
+  if (mayContain(facts, STRONG_WORDS)) {
+    scanAnchored(text, STRONG_NEAR, (cue) => {
+      const start = cue.index + cue[0].length;
+      const name = nameAt(text, start);
+      if (name.length >= 2) out.push(entity('person', 'person', start, start + name.length, listed(name.split(' ')[0]) ? 0.85 : 0.7));
+    });
   }
-  TITLED.lastIndex = 0;
-  for (let m = TITLED.exec(text); m !== null; m = TITLED.exec(text)) {
-    const name = trimName(m[1]);
-    const start = m.index + m[0].length - m[1].length;
-    if (name.length >= 2) out.push(entity('person', 'person', start, start + name.length, 0.85));
+  if (mayContain(facts, WEAK_WORDS)) {
+    WEAK_CUE.lastIndex = 0;
+    for (let cue = WEAK_CUE.exec(text); cue !== null; cue = WEAK_CUE.exec(text)) {
+      const start = cue.index + cue[0].length;
+      const name = nameAt(text, start);
+      if (name.length >= 2 && listed(name.split(' ')[0])) out.push(entity('person', 'person', start, start + name.length, 0.75));
+    }
+  }
+  if (mayContain(facts, TITLE_WORDS)) {
+    TITLED.lastIndex = 0;
+    for (let m = TITLED.exec(text); m !== null; m = TITLED.exec(text)) {
+      const name = trimName(m[1]);
+      const start = m.index + m[0].length - m[1].length;
+      if (name.length >= 2) out.push(entity('person', 'person', start, start + name.length, 0.85));
+    }
   }
   CAPITALISED.lastIndex = 0;
   for (let m = CAPITALISED.exec(text); m !== null; m = CAPITALISED.exec(text)) {

@@ -87,12 +87,12 @@ const ALL = RULES.map((r) => HINTS.maskOf(r.requires));
  * key-context one (`api_key = "sk-proj-…"` is one `openai-key`), then the most confident, then the
  * longest is kept.
  */
-export const detectSecrets: Detector = (text) => {
+export const detectSecrets: Detector = (text, facts) => {
   const present = HINTS.find(text);
   let all: Array<{ entity: DetectedEntity; rank: number }> | undefined;
   for (let rank = 0; rank < RULES.length; rank++) {
     if ((ANY[rank] !== 0 && (present & ANY[rank]) === 0) || (present & ALL[rank]) !== ALL[rank]) continue;
-    const found = RULES[rank].scan(text);
+    const found = RULES[rank].scan(text, facts);
     for (let i = 0; i < found.length; i++) (all ??= []).push({ entity: found[i], rank });
   }
   if (all === undefined) return [];

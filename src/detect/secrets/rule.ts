@@ -1,4 +1,5 @@
 import { anchored, scanAnchored } from '../pii/anchored-scan.js';
+import { type TextFacts, mayContain, need } from '../text-facts.js';
 import type { DetectedEntity, Detector } from '../types.js';
 
 /**
@@ -15,17 +16,19 @@ export interface SecretRuleSpec {
   /** Substrings (case-sensitive) that must all occur as well, e.g. the `sv=` of a SAS token. */
   readonly requires?: readonly string[];
   /**
-   * For patterns without a fixed literal: a regex that every match of `pattern` also matches
-   * (e.g. the key words of a case-insensitive key-context pattern), tested before the pattern runs.
-   * It must be implied by `pattern` — a prefilter that drops findings is a bug (see the tests).
+   * For case-insensitive patterns without a fixed literal: words (lower case) one of which every
+   * match of `pattern` contains, case-insensitively (e.g. the key words of a key-context pattern),
+   * looked for before the pattern runs — in the text facts when there are some (../text-facts.ts),
+   * else with one regex. It must be implied by `pattern`: a prefilter that drops findings is a bug
+   * (see the tests).
    */
-  readonly gate?: RegExp;
+  readonly gate?: readonly string[];
   /**
-   * For such patterns when every match contains one of a few words (global regex, same case flags)
-   * at most `reach` characters after its start: the pattern is tried only there (see
-   * ../pii/anchored-scan.ts).
+   * For such patterns when every match contains one of a few words (lower case, found
+   * case-insensitively) at most `reach` characters after its start: the pattern is tried only there
+   * (see ../pii/anchored-scan.ts), and not at all when the text facts rule the words out.
    */
-  readonly near?: { readonly anchor: RegExp; readonly reach: number };
+  readonly near?: { readonly words: readonly string[]; readonly reach: number };
   readonly check: (value: string, match: RegExpExecArray, text: string) => number | null;
 }
 
@@ -38,14 +41,17 @@ export interface SecretRule extends Detector {
 }
 
 export function secretRule(spec: SecretRuleSpec): SecretRule {
-  const { pattern, gate, check, detector } = spec;
+  const { pattern, check, detector } = spec;
   if (!pattern.global) throw new Error(`${detector}: pattern must be global`);
-  if (gate?.global || gate?.sticky) throw new Error(`${detector}: gate must be neither global nor sticky`);
   const hints = spec.hint === undefined ? [] : typeof spec.hint === 'string' ? [spec.hint] : spec.hint;
   const requires = spec.requires ?? [];
-  const near = spec.near === undefined ? undefined : anchored(pattern, spec.near.anchor, spec.near.reach);
-  const scan = (text: string): DetectedEntity[] => {
-    if (gate !== undefined && !gate.test(text)) return [];
+  const gateNeed = spec.gate === undefined ? undefined : need(spec.gate);
+  const gate = gateNeed?.regExp('i');
+  const nearNeed = spec.near === undefined ? undefined : need(spec.near.words);
+  const near = nearNeed === undefined ? undefined : anchored(pattern, nearNeed.regExp(pattern.ignoreCase ? 'gi' : 'g'), spec.near!.reach);
+  const scan = (text: string, facts?: TextFacts): DetectedEntity[] => {
+    if (gateNeed !== undefined && !(mayContain(facts, gateNeed) && gate!.test(text))) return [];
+    if (nearNeed !== undefined && !mayContain(facts, nearNeed)) return [];
     const out: DetectedEntity[] = [];
     const found = (m: RegExpExecArray): void => {
       const span = secretSpan(m.indices?.groups);
@@ -65,10 +71,10 @@ export function secretRule(spec: SecretRuleSpec): SecretRule {
     for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) found(m);
     return out;
   };
-  const rule = (text: string): DetectedEntity[] => {
+  const rule = (text: string, facts?: TextFacts): DetectedEntity[] => {
     if (hints.length > 0 && !hints.some((h) => text.includes(h))) return [];
     if (!requires.every((h) => text.includes(h))) return [];
-    return scan(text);
+    return scan(text, facts);
   };
   return Object.assign(rule, { hints, requires, scan });
 }

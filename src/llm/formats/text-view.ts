@@ -5,6 +5,7 @@
  */
 import type { TextEncoding } from '../../pipeline/response-inspection.js';
 import { isJsonObject } from './json-object.js';
+import type { TextFacts } from '../../detect/text-facts.js';
 
 export type SlotKind = 'system' | 'user' | 'assistant' | 'tool_call' | 'tool_result' | 'input' | 'output';
 
@@ -15,6 +16,11 @@ export interface TextSlot {
   readonly text: string;
   /** 'json' when the text is JSON source (tool-call arguments sent as a string); plain text otherwise. */
   readonly encoding: TextEncoding;
+  /**
+   * What a policy's detectors learnt of `text` for the policies after it (detect/text-facts.ts: the
+   * injection classifier's pass, read by the PII and secret detectors). `set` drops them.
+   */
+  facts: TextFacts | undefined;
   set(text: string): void;
 }
 
@@ -37,6 +43,8 @@ export function fieldSlot(
 // A class rather than an object literal with a getter: a literal with an accessor is built in
 // dictionary mode, slow to create and to read, and every request builds a few of these.
 class FieldSlot implements TextSlot {
+  facts: TextFacts | undefined = undefined;
+
   constructor(
     readonly kind: SlotKind,
     readonly index: number,
@@ -52,6 +60,7 @@ class FieldSlot implements TextSlot {
 
   set(text: string): void {
     this.holder[this.key] = text;
+    this.facts = undefined;
     this.onChange();
   }
 }

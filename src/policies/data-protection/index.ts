@@ -3,7 +3,7 @@ import { GatehouseError } from '../../errors/gatehouse-error.js';
 import type { Exchange } from '../../pipeline/exchange.js';
 import type { PolicyModule, Verdict } from '../../pipeline/policy.js';
 import type { ResponseInspector, TextEncoding } from '../../pipeline/response-inspection.js';
-import { detectEntities, type DetectedEntity, type EntityType } from '../../detect/index.js';
+import { detectEntities, type DetectedEntity, type EntityType, type TextFacts } from '../../detect/index.js';
 import { enforceField, scanCacheField } from '../common-schema.js';
 import { ScanCache } from '../../detect/scan-cache.js';
 import { ACTIONS, Redactor, type Action } from './redactor.js';
@@ -76,7 +76,7 @@ export const dataProtectionPolicy: PolicyModule<DataProtectionConfig> = {
     };
     const cache = new ScanCache<readonly DetectedEntity[]>(config.scanCache);
     // A cached list is shared: scan hands each request its own copy (inspectRequest sorts it).
-    const confident = (text: string): DetectedEntity[] => detectEntities(text).filter((e) => e.confidence >= config.minConfidence);
+    const confident = (text: string, facts?: TextFacts): DetectedEntity[] => detectEntities(text, facts).filter((e) => e.confidence >= config.minConfidence);
     return {
       name: POLICY,
       enforce: config.enforce,
@@ -87,8 +87,8 @@ export const dataProtectionPolicy: PolicyModule<DataProtectionConfig> = {
           const inRequest = direction !== 'response';
           const inResponse = direction !== 'request';
           const redactor = new Redactor(config.redaction);
-          const scan = (text: string): DetectedEntity[] => {
-            const found = cache.get(exchange.identity.id, text, confident);
+          const scan = (text: string, facts: TextFacts | undefined): DetectedEntity[] => {
+            const found = cache.get(exchange.identity.id, text, facts === undefined ? confident : (t) => confident(t, facts));
             return found.length === 0 ? [] : found.slice();
           };
           const verdict = inRequest ? inspectRequest(exchange, redactor, scan, actionOf) : undefined;
@@ -103,13 +103,18 @@ export const dataProtectionPolicy: PolicyModule<DataProtectionConfig> = {
   },
 };
 
-function inspectRequest(exchange: Exchange, redactor: Redactor, scan: (text: string) => DetectedEntity[], actionOf: (type: EntityType) => Action): Verdict {
+function inspectRequest(
+  exchange: Exchange,
+  redactor: Redactor,
+  scan: (text: string, facts: TextFacts | undefined) => DetectedEntity[],
+  actionOf: (type: EntityType) => Action,
+): Verdict {
   const view = exchange.textView;
   if (view === undefined) return undefined;
   const found: { slot: number; entities: DetectedEntity[] }[] = [];
   const blocked = new Set<EntityType>();
   view.slots.forEach((slot, i) => {
-    const entities = scan(slot.text);
+    const entities = scan(slot.text, slot.facts);
     if (entities.length === 0) return;
     entities.sort((a, b) => a.start - b.start);
     found.push({ slot: i, entities });

@@ -34,7 +34,7 @@ export const promptInjectionPolicy: PolicyModule<PromptInjectionConfig> = {
   name: 'prompt-injection',
   description: 'Blocks or records prompt injection in prompts and tool results.',
   configSchema,
-  writes: ['findings', 'decisions'],
+  writes: ['findings', 'decisions', 'textView.facts'],
   create(config) {
     // One cache per mode: the same text scores differently as a prompt and as data.
     const caches = { prompt: new ScanCache<InjectionResult>(config.scanCache), data: new ScanCache<InjectionResult>(config.scanCache) };
@@ -57,6 +57,8 @@ export const promptInjectionPolicy: PolicyModule<PromptInjectionConfig> = {
             const mode = MODE_OF[slot.kind];
             if (mode === undefined) return;
             const result = caches[mode].get(exchange.identity.id, slot.text, scorers[mode]);
+            // What the classifier read of the text spares the PII and secret detectors some passes.
+            if (result.facts !== undefined) slot.facts = result.facts;
             if (!result.flagged) return;
             flagged.push(`${slot.kind} ${slot.index}`);
             exchange.findings.push({

@@ -1,0 +1,135 @@
+/**
+ * What one detector pass has already learnt about a text, for the detectors that read it after.
+ *
+ * Most PII and secret detectors first ask whether a text can hold a match at all: does it say
+ * `key`, `secret` or `password` (the key-context rules), `name` or `called` (the name cues), `dear`
+ * or `hello` (the greetings), how many digits does it have (phones, cards). Each question is a regex
+ * over the whole text, ~1 ns per character, and on prose the answer is almost always no. The
+ * injection classifier meanwhile reads every character 3-gram of the lower-cased text (its
+ * trigram table, features.ts). Recording which 3-grams it met answers those questions at once: a
+ * word can only occur if each of its 3-grams did.
+ *
+ * The facts are a necessary condition, never a sufficient one: "may contain" sends the detector to
+ * its regex as before, and only "cannot contain" skips it. They are computed only for an ASCII text
+ * (which the classifier reads as it stands, lower-cased with its whitespace runs collapsed), so a
+ * word found case-insensitively in the text is found in what the classifier read. They travel on
+ * the text slot (text-view.ts), and a rewrite of the slot drops them.
+ */
+
+/**
+ * The 32 commonest characters of normalised prose, each a 5-bit symbol: a 3-gram of three of them
+ * is a 15-bit number. The classifier looks its weight up by that number (features.ts); the facts
+ * record which numbers a text holds. Any other code unit is TRI_OTHER.
+ */
+export const TRI_ALPHABET = " abcdefghijklmnopqrstuvwxyz.,-'?";
+export const TRI_OTHER = 32;
+export const TRI_SYMBOL = new Uint8Array(128).fill(TRI_OTHER);
+for (let k = 0; k < TRI_ALPHABET.length; k++) TRI_SYMBOL[TRI_ALPHABET.charCodeAt(k)] = k;
+
+/** The 3-grams (over TRI_ALPHABET) and the ASCII digits one pass over a text met (features.ts dotCodes fills it). */
+export class TrigramRecord {
+  /** One bit per 3-gram number. */
+  readonly bits = new Int32Array(1 << 10);
+  digits = 0;
+  /** Set by the pass once it has read every 3-gram of the text; until then the record says nothing. */
+  complete = false;
+
+  reset(): void {
+    this.bits.fill(0);
+    this.digits = 0;
+    this.complete = false;
+  }
+
+  has(trigram: number): boolean {
+    return (this.bits[trigram >>> 5]! & (1 << (trigram & 31))) !== 0;
+  }
+}
+
+/** The 3-gram numbers of a word written over TRI_ALPHABET. */
+function trigramsOf(word: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i + 3 <= word.length; i++) {
+    out.push((TRI_SYMBOL[word.charCodeAt(i)]! << 10) | (TRI_SYMBOL[word.charCodeAt(i + 1)]! << 5) | TRI_SYMBOL[word.charCodeAt(i + 2)]!);
+  }
+  return out;
+}
+
+/**
+ * A detector's question: does the text contain one of these words, case-insensitively? Declared once,
+ * at module load, by the detector that asks it.
+ */
+export class Need {
+  /** Per word, its 3-gram numbers. */
+  readonly #trigrams: readonly (readonly number[])[];
+
+  constructor(
+    readonly words: readonly string[],
+    readonly bit: number,
+  ) {
+    this.#trigrams = words.map(trigramsOf);
+  }
+
+  /** The words as one alternation, for a text without facts. */
+  regExp(flags: string): RegExp {
+    return new RegExp(this.words.map((w) => w.replace(/[.?]/g, '\\$&')).join('|'), flags);
+  }
+
+  /** Whether every 3-gram of some word is in the record. */
+  metIn(record: TrigramRecord): boolean {
+    for (const word of this.#trigrams) {
+      let all = true;
+      for (let k = 0; k < word.length && all; k++) all = record.has(word[k]!);
+      if (all) return true;
+    }
+    return false;
+  }
+}
+
+const NEEDS: Need[] = [];
+const WORD = /^[a-z .,'?-]{3,}$/;
+
+/**
+ * Declares a question. Each word is at least 3 characters of TRI_ALPHABET (lower case). A space
+ * stands for any run of ASCII whitespace, which the classifier reads as one space; the classifier
+ * also trims the text, so a word may start or end with a space only where every match has a
+ * character beyond it (`hi ` before a name). At most 31 questions in all.
+ */
+export function need(words: readonly string[]): Need {
+  if (NEEDS.length === 31) throw new Error('text facts: at most 31 needs');
+  for (const w of words) if (!WORD.test(w)) throw new Error(`text facts: "${w}" is not 3 or more lower-case characters of the 3-gram alphabet`);
+  const n = new Need(words, 1 << NEEDS.length);
+  NEEDS.push(n);
+  return n;
+}
+
+/** Every need declared so far, in order (for tests). */
+export function declaredNeeds(): readonly Need[] {
+  return NEEDS;
+}
+
+/** What is known of a text: which needs it may meet (of those declared when it was read), and its ASCII digits. */
+export interface TextFacts {
+  /** Bits of the needs whose words may occur. */
+  readonly present: number;
+  /** Bits of the needs that were asked (a need declared later is unknown, so it may occur). */
+  readonly known: number;
+  /** The number of ASCII digits in the text. */
+  readonly digits: number;
+}
+
+/** The facts of a complete record, or undefined if the pass did not read the whole text. */
+export function factsOf(record: TrigramRecord): TextFacts | undefined {
+  if (!record.complete) return undefined;
+  let present = 0;
+  let known = 0;
+  for (const n of NEEDS) {
+    known |= n.bit;
+    if (n.metIn(record)) present |= n.bit;
+  }
+  return { present, known, digits: record.digits };
+}
+
+/** False only when the facts show that none of the need's words occurs in the text. */
+export function mayContain(facts: TextFacts | undefined, n: Need): boolean {
+  return facts === undefined || (facts.known & n.bit) === 0 || (facts.present & n.bit) !== 0;
+}
