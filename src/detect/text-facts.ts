@@ -16,17 +16,12 @@
  * the text slot (text-view.ts), and a rewrite of the slot drops them.
  */
 
-/**
- * The 32 commonest characters of normalised prose, each a 5-bit symbol: a 3-gram of three of them
- * is a 15-bit number. The classifier looks its weight up by that number (features.ts); the facts
- * record which numbers a text holds. Any other code unit is TRI_OTHER.
- */
-export const TRI_ALPHABET = " abcdefghijklmnopqrstuvwxyz.,-'?";
-export const TRI_OTHER = 32;
-export const TRI_SYMBOL = new Uint8Array(128).fill(TRI_OTHER);
-for (let k = 0; k < TRI_ALPHABET.length; k++) TRI_SYMBOL[TRI_ALPHABET.charCodeAt(k)] = k;
+import { TRIGRAM_ALPHABET } from './injection/features.js';
 
-/** The 3-grams (over TRI_ALPHABET) and the ASCII digits one pass over a text met (features.ts dotCodes fills it). */
+/**
+ * The 3-grams (over the classifier's trigram alphabet, features.ts TRIGRAM_ALPHABET) and the ASCII
+ * digits that one pass over a text met (features.ts dotCodes fills it).
+ */
 export class TrigramRecord {
   /** One bit per 3-gram number. */
   readonly bits = new Int32Array(1 << 10);
@@ -45,12 +40,11 @@ export class TrigramRecord {
   }
 }
 
-/** The 3-gram numbers of a word written over TRI_ALPHABET. */
+/** The 3-gram numbers of a word written over the trigram alphabet: each character a 5-bit symbol. */
 function trigramsOf(word: string): number[] {
+  const symbol = (i: number): number => TRIGRAM_ALPHABET.symbol[word.charCodeAt(i)]!;
   const out: number[] = [];
-  for (let i = 0; i + 3 <= word.length; i++) {
-    out.push((TRI_SYMBOL[word.charCodeAt(i)]! << 10) | (TRI_SYMBOL[word.charCodeAt(i + 1)]! << 5) | TRI_SYMBOL[word.charCodeAt(i + 2)]!);
-  }
+  for (let i = 0; i + 3 <= word.length; i++) out.push((symbol(i) << 10) | (symbol(i + 1) << 5) | symbol(i + 2));
   return out;
 }
 
@@ -89,7 +83,7 @@ const NEEDS: Need[] = [];
 const WORD = /^[a-z .,'?-]{3,}$/;
 
 /**
- * Declares a question. Each word is at least 3 characters of TRI_ALPHABET (lower case). A space
+ * Declares a question. Each word is at least 3 characters of the trigram alphabet (lower case). A space
  * stands for any run of ASCII whitespace, which the classifier reads as one space; the classifier
  * also trims the text, so a word may start or end with a space only where every match has a
  * character beyond it (`hi ` before a name). At most 31 questions in all.

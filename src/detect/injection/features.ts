@@ -8,7 +8,7 @@
 
 import { type PackedWeights, packedWeight, popcount } from './packed-weights.js';
 import { hasNonAscii, normalizeFolded } from './normalize.js';
-import { TRI_ALPHABET, TRI_OTHER, TRI_SYMBOL, type TrigramRecord } from '../text-facts.js';
+import type { TrigramRecord } from '../text-facts.js';
 
 export const FEATURE_BITS = 18;
 export const FEATURE_DIM = 1 << FEATURE_BITS;
@@ -200,6 +200,22 @@ const CHAR_SEED = SEED_CHAR ^ FNV_OFFSET;
 function charGram3(cs: Uint16Array, i: number): number {
   return Math.imul(Math.imul(Math.imul(CHAR_SEED ^ cs[i]!, FNV_PRIME) ^ cs[i + 1]!, FNV_PRIME) ^ cs[i + 2]!, FNV_PRIME) & MASK;
 }
+
+/**
+ * The 32 commonest characters of normalised prose, each a 5-bit symbol: a 3-gram of three of them
+ * is a 15-bit number, which indexes a table of its weight (128 KB) instead of being hashed. Any
+ * other code unit is TRI_OTHER, and a 3-gram holding one is hashed as before.
+ */
+const TRI_ALPHABET = " abcdefghijklmnopqrstuvwxyz.,-'?";
+const TRI_OTHER = 32;
+const TRI_SYMBOL = new Uint8Array(128).fill(TRI_OTHER);
+for (let k = 0; k < TRI_ALPHABET.length; k++) TRI_SYMBOL[TRI_ALPHABET.charCodeAt(k)] = k;
+/**
+ * The trigram table's alphabet, for the text facts (../text-facts.ts), which are its 3-grams. An
+ * object, as WORD_HASH: the loops here read the module's own constants (an exported or imported
+ * binding is a load on every step: 2–3 µs on the chat request).
+ */
+export const TRIGRAM_ALPHABET = { chars: TRI_ALPHABET, symbol: TRI_SYMBOL, other: TRI_OTHER } as const;
 
 /**
  * `packed` with the trigram table: the weight of each 3-gram over TRI_ALPHABET, read from the packed
