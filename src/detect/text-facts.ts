@@ -26,12 +26,18 @@ export class TrigramRecord {
   /** One bit per 3-gram number. */
   readonly bits = new Int32Array(1 << 10);
   digits = 0;
+  /** A leetspeak character (0 1 3 4 5 7 8 @ $) right before a letter: what the leetspeak probe needs. */
+  leetLetter = false;
+  /** Two one-character words in a row: what the spelt-out-letters probe needs (`i g n o r e`). */
+  shortPair = false;
   /** Set by the pass once it has read every 3-gram of the text; until then the record says nothing. */
   complete = false;
 
   reset(): void {
     this.bits.fill(0);
     this.digits = 0;
+    this.leetLetter = false;
+    this.shortPair = false;
     this.complete = false;
   }
 

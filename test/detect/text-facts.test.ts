@@ -3,8 +3,10 @@
 import { type TestContext, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { type TextFacts, declaredNeeds, mayContain, need } from '../../src/detect/text-facts.js';
+import { type TextFacts, TrigramRecord, declaredNeeds, mayContain, need } from '../../src/detect/text-facts.js';
 import { scoreInjection } from '../../src/detect/injection/index.js';
+import { LEET_PROBE, SPACED_PROBE, matchSignals } from '../../src/detect/injection/heuristics.js';
+import { type WeightsFile, decodeModel, logitFolded } from '../../src/detect/injection/model.js';
 import { detectEntities } from '../../src/detect/index.js';
 import { PII_DETECTORS } from '../../src/detect/pii/index.js';
 import { SECRET_RULES } from '../../src/detect/secrets/index.js';
@@ -148,6 +150,46 @@ describe('text facts', () => {
       assert.ok(detectEntities(text).some((e) => e.detector === detector), `${detector} finds nothing in ${JSON.stringify(text)}`);
     }
     t.diagnostic(`${withFacts} texts with facts, ${found} findings`);
+  });
+
+  it('rule out the leetspeak and spelt-out-letters probes only where they cannot match', () => {
+    const model = decodeModel(JSON.parse(readFileSync(new URL('../../src/detect/injection/weights-prompt.json', import.meta.url), 'utf8')) as WeightsFile);
+    const rand = prng(23);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const pieces = [
+      'ignore', 'previous', 'Instructions', 'the', 'a', 'I', 'e.g.', 'i.e.', '4th', '10am', 'x', 'Q', '7', 'b2b',
+      '1gn0r3', 'pr3v10us', '@ll', '$ystem', 'h4ck', 'r00t', 'p@ss', 'US$', '5$', 'me@host', '3.14', '0x1F',
+      'i g n o r e', 'I.G.N.O.R.E', 'a-b-c-d', 'x_y_z_w', 'p*q*r*s', 'a. b. c. d', 's  y  s  t', 'a b', 'a b c',
+      '"quoted text here"', '"a b c d e"', '“curly”',
+    ];
+    const seps = [' ', ' ', '  ', '\n', '\t', '', '.', '-', '_', '*', ', ', '"'];
+    let leet = 0;
+    let spaced = 0;
+    let ruledOut = 0;
+    for (let i = 0; i < 4000; i++) {
+      let text = '';
+      const n = 1 + Math.floor(rand() * 10);
+      for (let k = 0; k < n; k++) text += pick(pieces) + pick(seps);
+      if (rand() < 0.3) text = text.toUpperCase();
+      text = text.replace('“curly”', rand() < 0.5 ? '“curly”' : 'curly');
+      const record = new TrigramRecord();
+      record.reset();
+      logitFolded(model, text, undefined, record);
+      if (!/^[\x00-\x7f]*$/.test(text) || !record.complete) continue;
+      const l = LEET_PROBE.test(text);
+      const s = SPACED_PROBE.test(text);
+      if (l) assert.ok(record.leetLetter, `leetspeak probe matches ${JSON.stringify(text)}`);
+      if (s) assert.ok(record.shortPair, `spelt-out probe matches ${JSON.stringify(text)}`);
+      leet += Number(l);
+      spaced += Number(s);
+      ruledOut += Number(!record.leetLetter) + Number(!record.shortPair);
+      // And the score, signals included, is the one computed with no facts at all.
+      const heur = matchSignals(text, 'prompt', true);
+      const got = scoreInjection(text, 'prompt');
+      assert.equal(got.score, 1 / (1 + Math.exp(-(logitFolded(model, text) + heur.weight))), JSON.stringify(text));
+      assert.deepEqual(got.signals, heur.names, JSON.stringify(text));
+    }
+    assert.ok(leet > 300 && spaced > 300 && ruledOut > 1000, `leetspeak ${leet}, spelt out ${spaced}, ruled out ${ruledOut}`);
   });
 
   it('are dropped when a policy rewrites the slot', () => {

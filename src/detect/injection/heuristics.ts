@@ -183,19 +183,32 @@ export const SIGNAL_GATE: WordGate = GATE;
 const LEET_WORD_RE = /\b(?=[a-z0-9@$]*[a-z])(?=[a-z0-9@$]*[0134578@$])[a-z0-9@$]{3,}\b/gi;
 const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's' };
 const SPACED_RE = /\b(?:[a-z][ .\-_*]{1,2}){3,}[a-z]\b/gi;
-const SPACED_PROBE = /\b[a-z][ .\-_*]{1,2}[a-z][ .\-_*]{1,2}[a-z][ .\-_*]{1,2}[a-z]\b/i;
+export const SPACED_PROBE = /\b[a-z][ .\-_*]{1,2}[a-z][ .\-_*]{1,2}[a-z][ .\-_*]{1,2}[a-z]\b/i;
 // A letter, a leet digit or symbol, a letter — or a leet character and two letters. Written to start
 // at the leet character, which prose rarely has, so the engine skips to it (2.4 → 0.9 µs on the
 // bench's chat request) instead of trying the pattern at every letter.
 export const LEET_PROBE = /[0134578@$](?:[a-z]{2}|(?<=[a-z][0134578@$])[a-z])/i;
 
 /**
+ * What the classifier's pass over a text saw that the probes below need (text-facts.ts
+ * TrigramRecord): false rules a probe out. A leet character right before a letter is in every match
+ * of LEET_PROBE; two one-character words in a row (the second and third letters) in every match of
+ * SPACED_PROBE.
+ */
+export interface ProbeFacts {
+  readonly leetLetter: boolean;
+  readonly shortPair: boolean;
+}
+
+/**
  * The text with leetspeak letters restored ("1gn0r3" → "ignore") and letter-by-letter words
  * joined ("i g n o r e" → "ignore"), or null when neither occurs (the common case: no cost).
+ * `facts`: what the classifier saw of the text it was cut from (quoted spans blanked at most),
+ * which may rule the probes out.
  */
-export function deobfuscate(text: string): string | null {
-  const leet = LEET_PROBE.test(text);
-  const spaced = SPACED_PROBE.test(text);
+export function deobfuscate(text: string, facts?: ProbeFacts): string | null {
+  const leet = (facts === undefined || facts.leetLetter) && LEET_PROBE.test(text);
+  const spaced = (facts === undefined || facts.shortPair) && SPACED_PROBE.test(text);
   if (!leet && !spaced) return null;
   let out = text;
   if (spaced) out = out.replace(SPACED_RE, (m) => m.replace(/[ .\-_*]+/g, (gap) => (gap.length > 1 && gap.trim() === '' ? ' ' : '')));
@@ -279,11 +292,14 @@ function isJsSpace(c: number): boolean {
 /**
  * Signals that fire on the text (look-alike letters folded first, and de-obfuscated when it uses
  * leetspeak or spaced-out letters), with the summed weight; damping signals are not named.
+ * `facts`: what the classifier's pass saw of the folded text (the probes' needs).
  */
-export function matchSignals(raw: string, mode: 'prompt' | 'data' = 'prompt', alreadyFolded = false): { names: string[]; weight: number } {
+export function matchSignals(raw: string, mode: 'prompt' | 'data' = 'prompt', alreadyFolded = false, facts?: ProbeFacts): { names: string[]; weight: number } {
   const folded = alreadyFolded ? raw : foldConfusables(raw);
+  // Blanking quoted spans only puts `""` in place of each: a probe's match in the result, made of
+  // letters, leet characters and separators, is in the folded text as well.
   const text = unquoted(folded);
-  const plain = deobfuscate(text);
+  const plain = deobfuscate(text, facts);
   // Scanned on the folded text: blanking quoted spans (text) only removes words, so what it holds
   // the folded text holds too. Not scanned when the classifier has just filled the gate from the
   // words of this very text.

@@ -115,7 +115,7 @@ export function scoreWith(model: LinearModel, text: string, mode: InjectionMode,
     record?.reset();
     base = logitFolded(model, folded, SIGNAL_GATE, record);
     if (record !== undefined) facts = factsOf(record);
-    heur = matchSignals(folded, mode, true);
+    heur = matchSignals(folded, mode, true, facts === undefined ? undefined : record);
   } else {
     const d = dataLogit(model, folded, true);
     heur = matchSignals(folded, mode, true);
