@@ -69,9 +69,9 @@ export class Need {
     this.#trigrams = words.map(trigramsOf);
   }
 
-  /** The words as one alternation, for a text without facts. */
+  /** The words as one alternation, for a text without facts (a space in a word: any whitespace run). */
   regExp(flags: string): RegExp {
-    return new RegExp(this.words.map((w) => w.replace(/[.?]/g, '\\$&')).join('|'), flags);
+    return new RegExp(this.words.map((w) => w.replace(/[.?]/g, '\\$&').replace(/ /g, '\\s+')).join('|'), flags);
   }
 
   /** Whether every 3-gram of some word is in the record. */

@@ -22,7 +22,7 @@ const isAscii = (text: string): boolean => /^[\x00-\x7f]*$/.test(text);
 
 // A question with spaces inside its words, as a detector may ask: a space stands for any run of
 // whitespace in the text (declared here, in this test file's own process).
-need(['pay no attention', 'set aside']);
+const SPACED_WORDS = need(['pay no attention', 'set aside']);
 
 /** Every word a detector declared, in random case, among filler and punctuation, with random whitespace. */
 function plantedTexts(count: number, seed: number): string[] {
@@ -211,6 +211,16 @@ describe('text facts', () => {
     assert.ok(slot.facts !== undefined);
     slot.set('Dear [PERSON_1]');
     assert.equal(slot.facts, undefined);
+  });
+
+  it('read as a regex where there are no facts, with the same meaning', () => {
+    // A space is any whitespace run; a period is a period.
+    assert.equal(SPACED_WORDS.regExp('i').test('Pay  no\nattention'), true);
+    assert.equal(SPACED_WORDS.regExp('i').test('paynoattention'), false);
+    const titles = declaredNeeds().find((n) => n.words.includes('mr.'))!;
+    assert.equal(titles.regExp('i').test('Mr. Smith'), true);
+    assert.equal(titles.regExp('i').test('mrs'), true);
+    assert.equal(titles.regExp('i').test('mrx'), false);
   });
 
   it('refuse a word the 3-grams cannot tell', () => {
