@@ -25,6 +25,8 @@ import { TRIGRAM_ALPHABET } from './injection/features.js';
 export class TrigramRecord {
   /** One bit per 3-gram number. */
   readonly bits = new Int32Array(1 << 10);
+  /** One bit per ASCII character outside the alphabet that the pass met (`:`, `=`, digits…; some inside it too). */
+  readonly others = new Int32Array(4);
   digits = 0;
   /** A leetspeak character (0 1 3 4 5 7 8 @ $) right before a letter: what the leetspeak probe needs. */
   leetLetter = false;
@@ -35,6 +37,7 @@ export class TrigramRecord {
 
   reset(): void {
     this.bits.fill(0);
+    this.others.fill(0);
     this.digits = 0;
     this.leetLetter = false;
     this.shortPair = false;
@@ -115,6 +118,8 @@ export interface TextFacts {
   readonly known: number;
   /** The number of ASCII digits in the text. */
   readonly digits: number;
+  /** One bit per ASCII character outside the trigram alphabet that the text holds. */
+  readonly others: Int32Array;
 }
 
 /** The facts of a complete record, or undefined if the pass did not read the whole text. */
@@ -126,7 +131,34 @@ export function factsOf(record: TrigramRecord): TextFacts | undefined {
     known |= n.bit;
     if (n.metIn(record)) present |= n.bit;
   }
-  return { present, known, digits: record.digits };
+  return { present, known, digits: record.digits, others: record.others.slice() };
+}
+
+/**
+ * Characters outside the trigram alphabet (an operator, a quote), one of which every match of a
+ * pattern holds: a question the facts answer exactly, for any ASCII character not in the alphabet.
+ */
+export class CharNeed {
+  readonly #codes: readonly number[];
+
+  constructor(readonly chars: string) {
+    this.#codes = [...chars].map((ch) => {
+      const c = ch.charCodeAt(0);
+      // Upper-case letters and whitespace are outside the alphabet too, but the classifier reads them
+      // lower-cased and as spaces.
+      if (c >= 128 || TRIGRAM_ALPHABET.symbol[c] !== TRIGRAM_ALPHABET.other || (c >= 65 && c <= 90) || (c >= 9 && c <= 13)) {
+        throw new Error(`text facts: "${ch}" is not an ASCII character outside the 3-gram alphabet`);
+      }
+      return c;
+    });
+  }
+
+  /** False only when the facts show that none of the characters occurs in the text. */
+  mayBeIn(facts: TextFacts | undefined): boolean {
+    if (facts === undefined) return true;
+    for (const c of this.#codes) if ((facts.others[c >>> 5]! & (1 << (c & 31))) !== 0) return true;
+    return false;
+  }
 }
 
 /** False only when the facts show that none of the need's words occurs in the text. */

@@ -3,7 +3,7 @@
 import { type TestContext, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { type TextFacts, TrigramRecord, declaredNeeds, mayContain, need } from '../../src/detect/text-facts.js';
+import { CharNeed, type TextFacts, TrigramRecord, declaredNeeds, mayContain, need } from '../../src/detect/text-facts.js';
 import { scoreInjection } from '../../src/detect/injection/index.js';
 import { LEET_PROBE, SPACED_PROBE, matchSignals } from '../../src/detect/injection/heuristics.js';
 import { type WeightsFile, decodeModel, logitFolded } from '../../src/detect/injection/model.js';
@@ -111,6 +111,25 @@ describe('text facts', () => {
       }
       assert.equal(facts.digits, digits, JSON.stringify(text));
     }
+  });
+
+  it('know exactly which characters outside the alphabet a text holds', () => {
+    const rand = prng(13);
+    const outside = [...'0123456789:=;"()[]{}<>/\\|!@#$%^&*_+`~'];
+    const needs = outside.map((c) => new CharNeed(c));
+    let tested = 0;
+    for (let i = 0; i < 1000; i++) {
+      let text = '';
+      const n = 3 + Math.floor(rand() * 40);
+      for (let k = 0; k < n; k++) text += rand() < 0.8 ? 'ab c.DE f,'[Math.floor(rand() * 10)] : outside[Math.floor(rand() * outside.length)];
+      const facts = factsOf(text);
+      if (facts === undefined) continue;
+      tested++;
+      needs.forEach((need, k) => assert.equal(need.mayBeIn(facts), text.includes(outside[k]!), `${outside[k]} in ${JSON.stringify(text)}`));
+    }
+    assert.ok(tested > 900, `${tested} texts`);
+    assert.equal(new CharNeed(':=').mayBeIn(undefined), true);
+    for (const c of ['a', 'A', ' ', '\n', '.', '-', 'é']) assert.throws(() => new CharNeed(c), /outside the 3-gram alphabet/, c);
   });
 
   it('never rule out a word that the text, as the classifier reads it, holds', () => {

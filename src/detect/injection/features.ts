@@ -395,8 +395,13 @@ function dotCodes(
     // The symbols of the 3-gram's first two characters, carried from one position to the next. A
     // zero weight adds +0, which leaves the sum as it is (it is never -0), so the sum stays exact.
     const seen = record?.bits;
+    const others = record?.others;
     let c = cs[0]!;
     let digits = isDigit(c) + isDigit(cs[1]!);
+    if (others !== undefined) {
+      others[(c & 127) >>> 5] |= 1 << (c & 31);
+      others[(cs[1]! & 127) >>> 5] |= 1 << (cs[1]! & 31);
+    }
     let leet = LEET_BEFORE_LETTER[c & 127]! & isLetterSymbol(TRI_SYMBOL[cs[1]! & 127]!);
     let u = c < 128 ? TRI_SYMBOL[c]! : TRI_OTHER;
     c = cs[1]!;
@@ -413,6 +418,7 @@ function dotCodes(
         // character; a leet character too, as its middle one (before the 3-gram's last).
         digits += isDigit(c);
         leet |= LEET_BEFORE_LETTER[cs[p + 1]! & 127]! & isLetterSymbol(w);
+        if (others !== undefined) others[(c & 127) >>> 5] |= 1 << (c & 31);
         i = charGram3(cs, p);
         bits = index[(i >>> 5) << 1]!;
         b = i & 31;

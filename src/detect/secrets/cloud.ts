@@ -24,6 +24,7 @@ export const awsSecretAccessKey = secretRule({
   detector: 'aws-secret-access-key',
   // Every key name says `secret`, at most 4 characters after its start (`aws_secret…`).
   near: { words: ['secret'], reach: 4 },
+  operators: ':=',
   pattern:
     /(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)\\?["']?\s*(?:=|:|=>)\s*\\?["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/dgi,
   check: (v) => (looksLikePlaceholder(v) || shannonEntropy(v) < 4 ? null : 0.95),

@@ -61,6 +61,8 @@ export const genericSecret = secretRule({
   detector: 'generic-secret',
   // Every key name of the pattern contains one of these (the pattern is case-insensitive, not Unicode).
   gate: ['key', 'secret', 'token', 'passw', 'pwd', 'auth', 'credential'],
+  // And every match assigns: `=`, `:=`, `:` or `=>`.
+  operators: ':=',
   // In JSON-escaped text (a tool call's arguments) quotes come as `\"` and line ends as `\n`: a
   // backslash may precede a quote. Pagination cursors (`nextPageToken`, `NextToken`,
   // `continuation_token`, `syncToken`) are not credentials. Values reach 1000 characters (an STS

@@ -34,6 +34,7 @@ export const urlPassword = secretRule({
 export const connectionStringPassword = secretRule({
   detector: 'connection-string-password',
   gate: ['pass', 'pwd'],
+  operators: '=',
   pattern:
     /(?<query>[?&])(?:password|pwd|pass)=(?<secretU>[^&#\s"'<>]{1,256})|(?<sep>;[ \t]*|^|(?<![A-Za-z0-9_]))(?:password|pwd)[ \t]*=[ \t]*(?:"(?<secretQ>[^"\r\n]{1,256})"|'(?<secretS>[^'\r\n]{1,256})'|\{(?<secretB>[^}\r\n]{1,256})\}|(?<secret>[^;\s"'{}][^;\s"']{0,255}))(?<end>;)?/dgim,
   check: (v, m) => {

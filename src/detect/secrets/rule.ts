@@ -1,5 +1,5 @@
 import { anchored, scanAnchored } from '../pii/anchored-scan.js';
-import { type TextFacts, mayContain, need } from '../text-facts.js';
+import { CharNeed, type TextFacts, mayContain, need } from '../text-facts.js';
 import type { DetectedEntity, Detector } from '../types.js';
 
 /**
@@ -29,6 +29,11 @@ export interface SecretRuleSpec {
    * (see ../pii/anchored-scan.ts), and not at all when the text facts rule the words out.
    */
   readonly near?: { readonly words: readonly string[]; readonly reach: number };
+  /**
+   * Characters outside the 3-gram alphabet one of which every match contains (the `=` or `:` of a
+   * key-context pattern): asked of the text facts only, where they cost nothing.
+   */
+  readonly operators?: string;
   readonly check: (value: string, match: RegExpExecArray, text: string) => number | null;
 }
 
@@ -49,7 +54,9 @@ export function secretRule(spec: SecretRuleSpec): SecretRule {
   const gate = gateNeed?.regExp('i');
   const nearNeed = spec.near === undefined ? undefined : need(spec.near.words);
   const near = nearNeed === undefined ? undefined : anchored(pattern, nearNeed.regExp(pattern.ignoreCase ? 'gi' : 'g'), spec.near!.reach);
+  const operators = spec.operators === undefined ? undefined : new CharNeed(spec.operators);
   const scan = (text: string, facts?: TextFacts): DetectedEntity[] => {
+    if (operators !== undefined && !operators.mayBeIn(facts)) return [];
     if (gateNeed !== undefined && !(mayContain(facts, gateNeed) && gate!.test(text))) return [];
     if (nearNeed !== undefined && !mayContain(facts, nearNeed)) return [];
     const out: DetectedEntity[] = [];
