@@ -152,6 +152,12 @@ describe('IP address', () => {
     assert.deepEqual(found(detectIpAddress, 'to 2001:db8::8a2e:370:7334 and fe80::1, ::1'), ['2001:db8::8a2e:370:7334', 'fe80::1', '::1']);
     assert.deepEqual(found(detectIpAddress, '::ffff:192.0.2.128'), ['::ffff:192.0.2.128']);
   });
+  it('finds an address after a word that ends like a version cue', () => {
+    // "ver" ends "Server" and "server": the cue is a whole word only.
+    assert.deepEqual(found(detectIpAddress, 'Server 10.0.0.12 is down'), ['10.0.0.12']);
+    assert.deepEqual(found(detectIpAddress, 'the db server: 172.16.4.20'), ['172.16.4.20']);
+    assert.deepEqual(found(detectIpAddress, 'rebuild 192.168.0.7 tonight'), ['192.168.0.7']);
+  });
   it('ignores partial, overlong and out-of-range addresses, versions, times and identifiers', () => {
     none(detectIpAddress, [
       '192.168.1',
@@ -159,6 +165,9 @@ describe('IP address', () => {
       '256.1.1.1',
       '01.02.03.04',
       'version 1.2.3.4',
+      'Version 10.0.0.1',
+      'Build 6.1.7601.1',
+      'ver. 2.4.1.0',
       'v10.0.19041.1',
       'at 12:30:45',
       '2023-01-15T12:30:45Z',

@@ -12,7 +12,9 @@ const IPV6 = /(?<![\w:.])(?:[0-9A-Fa-f]{1,4}|(?=::))(?::[0-9A-Fa-f]{0,4}){2,7}(?
 const IPV6_GATE = /:[0-9A-Fa-f]{0,4}:/;
 const IPV4_EXACT = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
 const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/;
-const VERSION_CUE = /(?:version|ver\.?|release|build|\bv)\s*$/;
+// A version number written like an address (`version 10.0.0.1`, `Build 6.1.7601.1`). The cue is a
+// whole word: "ver" ends "server", and `Server 10.0.0.12` is an address.
+const VERSION_CUE = /\b(?:version|ver\.?|release|build|v)\s*$/i;
 
 function isIpv4(s: string): boolean {
   return IPV4_EXACT.test(s);
