@@ -67,6 +67,7 @@ export class Need {
 
   constructor(
     readonly words: readonly string[],
+    /** Its bit in TextFacts.present, or 0 for a question asked of a record only (recordNeed). */
     readonly bit: number,
   ) {
     this.#trigrams = words.map(trigramsOf);
@@ -99,10 +100,24 @@ const WORD = /^[a-z .,'?-]{3,}$/;
  */
 export function need(words: readonly string[]): Need {
   if (NEEDS.length === 31) throw new Error('text facts: at most 31 needs');
-  for (const w of words) if (!WORD.test(w)) throw new Error(`text facts: "${w}" is not 3 or more lower-case characters of the 3-gram alphabet`);
+  checkWords(words);
   const n = new Need(words, 1 << NEEDS.length);
   NEEDS.push(n);
   return n;
+}
+
+/**
+ * A question asked of the record itself, while the pass that filled it is at hand (`need.metIn`),
+ * not of the facts it leaves: the injection signals, read right after the classifier. It has no
+ * bit (mayContain never rules it out), so it does not count among the 31. Same words as `need`.
+ */
+export function recordNeed(words: readonly string[]): Need {
+  checkWords(words);
+  return new Need(words, 0);
+}
+
+function checkWords(words: readonly string[]): void {
+  for (const w of words) if (!WORD.test(w)) throw new Error(`text facts: "${w}" is not 3 or more lower-case characters of the 3-gram alphabet`);
 }
 
 /** Every need declared so far, in order (for tests). */

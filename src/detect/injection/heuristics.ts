@@ -7,6 +7,7 @@
 
 import { foldConfusables } from './normalize.js';
 import { WordGate } from './word-gate.js';
+import { type Need, type TrigramRecord, recordNeed } from '../text-facts.js';
 
 export interface InjectionSignal {
   readonly name: string;
@@ -22,6 +23,15 @@ export interface InjectionSignal {
    * step (test/detect/word-gate.test.ts checks every match in the corpora meets its needs).
    */
   readonly needs?: readonly string[];
+  /**
+   * Words or phrases, one of which every match of `pattern` holds letter for letter, in any case (a
+   * space: any whitespace run), whatever letters come before or after it. Asked of the classifier's
+   * 3-gram record of the text (text-facts.ts) when there is one: the word gate knows which words a
+   * text holds, this what is written in a row (`never tell`, not just `never` and `tell`) and
+   * what a word of the pattern may run on from (`instruction` in `instructions?` without a \b).
+   * Kept in step by test/detect/signal-phrases.test.ts.
+   */
+  readonly phrases?: readonly string[];
 }
 
 const MIN_BASE64_RUN = 120;
@@ -58,6 +68,8 @@ export const SIGNALS: readonly InjectionSignal[] = [
       'ignore|disregard|forget|override|bypass|skip|drop|abandon|discard|stop|set|pay & previous|prior|above|preceding|earlier|former|original|initial|system|existing',
       'ignore|disregard|forget & your',
     ],
+    // The rules' noun of either branch (RULES, or what "your" is followed by).
+    phrases: ['instruction', 'prompt', 'rules', 'direction', 'directive', 'guideline', 'context', 'message', 'command', 'constraints', 'restrictions', 'programming', 'policies'],
     pattern: new RegExp(
       String.raw`\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|discard|stop\s+following|set\s+aside|pay\s+no\s+attention\s+to)\s+(?:about\s+)?${PRIOR}\s+(?:\w+\s+)?${RULES}|\b(?:ignore|disregard|forget)\s+(?:all\s+)?(?:of\s+)?your\s+(?:rules|guidelines|restrictions|programming|safety\s+(?:rules|guidelines|policies))\b`,
       'i',
@@ -73,6 +85,7 @@ export const SIGNALS: readonly InjectionSignal[] = [
     name: 'new_instructions',
     weight: 1.5,
     needs: ['your & new', 'from & now', 'new & instruction|instructions'],
+    phrases: ['your new', 'from now on', 'new instruction'],
     pattern: /\b(?:your\s+new\s+(?:instructions|task|role|rules)\s+(?:is|are)|from\s+now\s+on,?\s+you\s+(?:will|must|are|shall)|new\s+instructions?\s*:)/i,
   },
   {
@@ -86,12 +99,14 @@ export const SIGNALS: readonly InjectionSignal[] = [
       'without & any & moral|ethical',
       'free|freed & from & confines|restrictions|rules',
     ],
+    phrases: ['you are', 'mode enabled', 'mode activated', 'mode on', 'do anything now', 'unfiltered', 'uncensored', 'unrestricted', 'amoral', 'without any', 'of ai'],
     pattern: /\b(?:you\s+are\s+(?:now\s+)?(?:dan|stan|dude|aim|in\s+developer\s+mode|jailbroken|unfiltered|uncensored|unrestricted)\b|(?:developer|god|jailbreak|dan|unrestricted)\s+mode\s+(?:enabled|activated|on)\b|do\s+anything\s+now|act\s+as\s+(?:an?\s+)?(?:unfiltered|uncensored|unrestricted|amoral)|without\s+any\s+(?:moral|ethical)\s+(?:restrictions|guidelines|constraints)|(?:free|freed)\s+from\s+(?:the\s+)?(?:typical\s+)?(?:confines|restrictions|rules)\s+of\s+ai)/i,
   },
   {
     name: 'system_prompt_exfiltration',
     weight: 2.0,
     needs: ['reveal|print|show|repeat|output|display|leak|dump|disclose|tell|write|give & your|the'],
+    phrases: ['system prompt', 'system message', 'instructions', 'initial prompt', 'hidden prompt', 'prompt above', 'text above'],
     pattern: /\b(?:reveal|print|show|repeat|output|display|leak|dump|disclose|tell\s+me|write\s+out|give\s+me)\s+(?:me\s+)?(?:all\s+)?(?:of\s+)?(?:your|the)\s+(?:full\s+|entire\s+|exact\s+|hidden\s+|initial\s+|original\s+|secret\s+)*(?:system\s+prompt|system\s+message|instructions|initial\s+prompt|hidden\s+prompt|prompt\s+above|text\s+above)(?!\s+(?:(?:for|in|of)\s+(?:a|an|my|this)\b|best|tips|examples?|templates?|guidelines|format|design|wording))/i,
   },
   {
@@ -116,6 +131,8 @@ export const SIGNALS: readonly InjectionSignal[] = [
     name: 'conceal_from_user',
     weight: 2.0,
     needs: ['tell|inform|mention|reveal|let & user|users', 'without & user'],
+    // The negation right before the verb ("never tell", "don't let"), or "without telling".
+    phrases: [...['not', "n't", 'never'].flatMap((no) => ['tell', 'inform', 'mention', 'reveal', 'let'].map((verb) => `${no} ${verb}`)), 'without telling', 'without informing', 'without notifying'],
     pattern: /\b(?:do\s+not|don't|never)\s+(?:tell|inform|mention\s+(?:this|it)\s+to|reveal\s+(?:this|it)\s+to|let)\s+(?:the\s+)?user(?:s)?\b(?:\s+know)?|\bwithout\s+(?:telling|informing|notifying)\s+the\s+user\b/i,
   },
   {
@@ -125,6 +142,8 @@ export const SIGNALS: readonly InjectionSignal[] = [
       'call|invoke|use|run|execute & tool|function & send|post|upload|forward|email',
       'send|post|upload|forward|exfiltrate|transmit & data|conversation|chat|credentials|password|passwords|api|token|tokens|cookies|files|emails|contacts & to',
     ],
+    // The tool or function called, or what is sent right before its "to".
+    phrases: ['tool', 'function', ...['data', 'conversation', 'history', 'credentials', 'password', 'passwords', 'key', 'keys', 'token', 'tokens', 'cookies', 'files', 'emails', 'contacts'].map((what) => `${what} to`)],
     pattern: /\b(?:call|invoke|use|run|execute)\s+the\s+[\w-]+\s+(?:tool|function)\b.{0,80}\b(?:send|post|upload|forward|email)\b|\b(?:send|post|upload|forward|exfiltrate|transmit)\s+(?:all\s+|the\s+|this\s+|their\s+|his\s+|her\s+)?(?:user'?s?\s+)?(?:data|conversation|chat\s+history|credentials|passwords?|api\s+keys?|tokens?|cookies|files|emails|contacts)\s+to\s+(?:https?:\/\/|[\w.-]+@|\S+\.(?:com|net|io|xyz|ru)\b)/i,
   },
   {
@@ -168,6 +187,7 @@ export const SIGNALS: readonly InjectionSignal[] = [
       'attention & ai|ais|assistant|assistants|llm|llms|language',
       'note|message|instruction & to|for & ai|assistant|llm|language|model',
     ],
+    phrases: ['ignore', 'disregard', 'you must', 'stop', 'instead', 'attention', ...['note', 'message', 'instruction'].flatMap((what) => [`${what} to`, `${what} for`])],
     pattern: /\b(?:(?:ai|assistant|chatgpt|language\s+model|llm|claude|gpt)\s*[,:]\s*(?:please\s+)?(?:ignore|disregard|you\s+must|stop|instead)|attention\s+(?:ai|assistant|llm|language\s+model)s?\b|(?:note|message|instruction)\s+(?:to|for)\s+(?:the\s+)?(?:ai|assistant|llm|language\s+model|model)\b)/i,
   },
 ];
@@ -178,6 +198,7 @@ const GATE = new WordGate(SIGNALS.map((s) => s.needs));
 const PLAIN_GATE = new WordGate(SIGNALS.map((s) => s.needs));
 /** The signals' word gate, for the classifier to fill as it reads a text's words (score.ts). */
 export const SIGNAL_GATE: WordGate = GATE;
+const PHRASES: readonly (Need | undefined)[] = SIGNALS.map((s) => (s.phrases === undefined ? undefined : recordNeed(s.phrases)));
 
 // Leetspeak inside a word (a digit or symbol between letters), and words spelt out letter by letter.
 const LEET_WORD_RE = /\b(?=[a-z0-9@$]*[a-z])(?=[a-z0-9@$]*[0134578@$])[a-z0-9@$]{3,}\b/gi;
@@ -292,9 +313,9 @@ function isJsSpace(c: number): boolean {
 /**
  * Signals that fire on the text (look-alike letters folded first, and de-obfuscated when it uses
  * leetspeak or spaced-out letters), with the summed weight; damping signals are not named.
- * `facts`: what the classifier's pass saw of the folded text (the probes' needs).
+ * `facts`: the classifier's complete record of the folded text (the probes' needs, the phrases).
  */
-export function matchSignals(raw: string, mode: 'prompt' | 'data' = 'prompt', alreadyFolded = false, facts?: ProbeFacts): { names: string[]; weight: number } {
+export function matchSignals(raw: string, mode: 'prompt' | 'data' = 'prompt', alreadyFolded = false, facts?: TrigramRecord): { names: string[]; weight: number } {
   const folded = alreadyFolded ? raw : foldConfusables(raw);
   // Blanking quoted spans only puts `""` in place of each: a probe's match in the result, made of
   // letters, leet characters and separators, is in the folded text as well.
@@ -316,9 +337,13 @@ export function matchSignals(raw: string, mode: 'prompt' | 'data' = 'prompt', al
     const s = SIGNALS[k]!;
     if (s.only !== undefined && s.only !== mode) continue;
     let fires: boolean;
-    if (s.weight < 0) fires = GATE.allows(k) && s.pattern.test(folded);
+    // What `text` spells out in a row, folded (the record's text) holds too: blanking a quoted span
+    // leaves `""`, which no phrase has.
+    const phrases = PHRASES[k];
+    const spelt = facts === undefined || phrases === undefined || phrases.metIn(facts);
+    if (s.weight < 0) fires = GATE.allows(k) && spelt && s.pattern.test(folded);
     else {
-      fires = (GATE.allows(k) && s.pattern.test(text)) || s.also?.(text) === true;
+      fires = (GATE.allows(k) && spelt && s.pattern.test(text)) || s.also?.(text) === true;
       if (!fires && plain !== null && PLAIN_GATE.allows(k) && s.pattern.test(plain)) fires = hidden = true;
     }
     if (fires) {
