@@ -66,10 +66,10 @@ const PHRASE_EXAMPLES: Record<string, string[]> = {
   ],
 };
 
-/** Casings and spacings of a text: what a phrase must be found through. */
+/** Casings and spacings of a text (every ASCII whitespace character): what a phrase must be found through. */
 function variants(text: string): string[] {
   const cased = [text, text.toUpperCase(), text.toLowerCase(), text.replace(/\b\w/g, (c) => c.toUpperCase())];
-  return cased.flatMap((t) => [t, t.replace(/ /g, '\n'), t.replace(/ /g, ' \t '), `x\r\n${t}.`]);
+  return cased.flatMap((t) => [t, t.replace(/ /g, '\n'), t.replace(/ /g, ' \t '), t.replace(/ /g, '\v\f'), `x\r\n${t}.`]);
 }
 
 function examplesOf(name: string): string[] {
