@@ -17,6 +17,8 @@ import {
   resolveOverlaps,
 } from '../../src/detect/pii/index.js';
 import { anchored, scanAnchored } from '../../src/detect/pii/anchored-scan.js';
+import { hasColonPair } from '../../src/detect/pii/ip-address.js';
+import { prng } from '../support/prng.js';
 import { existsSync, readFileSync } from 'node:fs';
 import type { DetectedEntity, Detector } from '../../src/detect/types.js';
 
@@ -151,6 +153,16 @@ describe('IP address', () => {
     assert.deepEqual(found(detectIpAddress, 'host 2001:0db8:85a3:0000:0000:8a2e:0370:7334'), ['2001:0db8:85a3:0000:0000:8a2e:0370:7334']);
     assert.deepEqual(found(detectIpAddress, 'to 2001:db8::8a2e:370:7334 and fe80::1, ::1'), ['2001:db8::8a2e:370:7334', 'fe80::1', '::1']);
     assert.deepEqual(found(detectIpAddress, '::ffff:192.0.2.128'), ['::ffff:192.0.2.128']);
+  });
+  it('gates IPv6 exactly as /:[0-9A-Fa-f]{0,4}:/ would (6,000 seeded texts)', () => {
+    const rand = prng(17);
+    const pieces = [':', ':', '::', 'a', 'F', '0', '9', 'g', 'G', 'x', ' ', '\n', 'db8', 'ffff', '12345', 'beef', '.', '/', 'é'];
+    for (let i = 0; i < 6000; i++) {
+      let text = '';
+      const n = Math.floor(rand() * 12);
+      for (let k = 0; k < n; k++) text += pieces[Math.floor(rand() * pieces.length)];
+      assert.equal(hasColonPair(text), /:[0-9A-Fa-f]{0,4}:/.test(text), JSON.stringify(text));
+    }
   });
   it('finds an address after a word that ends like a version cue', () => {
     // "ver" ends "Server" and "server": the cue is a whole word only.

@@ -8,13 +8,29 @@ const IPV4 = new RegExp(`(?<![\\w.:])${OCTET}(?:\\.${OCTET}){3}(?![\\w]|\\.\\d)`
 // Candidate IPv6 token; validated by parseIpv6 (which rejects times, `a::b` identifiers, etc.).
 // Hex groups joined by 2–7 colons (so it fails fast on ordinary words), optionally ending in IPv4.
 const IPV6 = /(?<![\w:.])(?:[0-9A-Fa-f]{1,4}|(?=::))(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}){0,3}(?![\w:]|\.\w)/g;
-// Every IPV6 match has two colons at most four hex digits apart: a cheap test before the costly scan.
-const IPV6_GATE = /:[0-9A-Fa-f]{0,4}:/;
+// Every IPV6 match has two colons at most four hex digits apart (`::`, `:db8:`), the gate below.
 const IPV4_EXACT = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
 const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/;
 // A version number written like an address (`version 10.0.0.1`, `Build 6.1.7601.1`). The cue is a
 // whole word: "ver" ends "server", and `Server 10.0.0.12` is an address.
 const VERSION_CUE = /\b(?:version|ver\.?|release|build|v)\s*$/i;
+
+function isHexCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+/**
+ * Whether the text has a colon, up to four hex digits and another colon: /:[0-9A-Fa-f]{0,4}:/,
+ * walked from colon to colon. Prose has a few colons, and the regex read every character of it.
+ */
+export function hasColonPair(text: string): boolean {
+  for (let i = text.indexOf(':'); i !== -1; i = text.indexOf(':', i + 1)) {
+    let j = i + 1;
+    while (j < text.length && j - i <= 4 && isHexCode(text.charCodeAt(j))) j++;
+    if (text.charCodeAt(j) === 58) return true;
+  }
+  return false;
+}
 
 function isIpv4(s: string): boolean {
   return IPV4_EXACT.test(s);
@@ -47,7 +63,7 @@ export const detectIpAddress: Detector = (text, facts) => {
       out.push(entity('ip_address', 'ipv4', m.index, m.index + m[0].length, 0.97));
     }
   }
-  if (text.includes(':') && IPV6_GATE.test(text)) {
+  if (hasColonPair(text)) {
     IPV6.lastIndex = 0;
     for (let m = IPV6.exec(text); m !== null; m = IPV6.exec(text)) {
       const s = m[0];
