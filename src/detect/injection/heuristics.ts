@@ -337,13 +337,13 @@ export function matchSignals(raw: string, mode: 'prompt' | 'data' = 'prompt', al
     const s = SIGNALS[k]!;
     if (s.only !== undefined && s.only !== mode) continue;
     let fires: boolean;
-    // What `text` spells out in a row, folded (the record's text) holds too: blanking a quoted span
-    // leaves `""`, which no phrase has.
-    const phrases = PHRASES[k];
-    const spelt = facts === undefined || phrases === undefined || phrases.metIn(facts);
-    if (s.weight < 0) fires = GATE.allows(k) && spelt && s.pattern.test(folded);
+    // The phrases only where the word gate is met (most signals are not): what `text` spells out in
+    // a row, folded (the record's text) holds too, as blanking a quoted span leaves `""`, which no
+    // phrase has.
+    const gated = GATE.allows(k) && (facts === undefined || PHRASES[k]?.metIn(facts) !== false);
+    if (s.weight < 0) fires = gated && s.pattern.test(folded);
     else {
-      fires = (GATE.allows(k) && spelt && s.pattern.test(text)) || s.also?.(text) === true;
+      fires = (gated && s.pattern.test(text)) || s.also?.(text) === true;
       if (!fires && plain !== null && PLAIN_GATE.allows(k) && s.pattern.test(plain)) fires = hidden = true;
     }
     if (fires) {
