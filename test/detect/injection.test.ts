@@ -364,4 +364,49 @@ describe('injection model', () => {
     const segs = splitSegments('First sentence is right here. Second sentence is also here!\n| a | b | c | d | e | f | g |');
     assert.equal(segs.length, 3);
   });
+  it('splits a text with no boundary as the split itself would (5,000 seeded texts)', () => {
+    // The split as written before its short cut for texts without a line feed or a sentence end.
+    const reference = (text: string): string[] => {
+      const out: string[] = [];
+      let carry = '';
+      const cut = (piece: string): void => {
+        for (let i = 0; i < piece.length; i += 400) {
+          let end = Math.min(piece.length, i + 400);
+          if (end < piece.length) {
+            const space = piece.lastIndexOf(' ', end);
+            if (space > i + 200) end = space;
+          }
+          out.push(piece.slice(i, end));
+          i = end - 400;
+        }
+      };
+      for (const raw of text.split(/\n+|(?<=[.!?])\s+(?=\S)/)) {
+        const piece = carry ? `${carry} ${raw.trim()}` : raw.trim();
+        if (piece.length < 24) {
+          carry = piece;
+          continue;
+        }
+        carry = '';
+        cut(piece);
+      }
+      if (carry) {
+        if (out.length > 0 && carry.length < 24) out[out.length - 1] += ` ${carry}`;
+        else out.push(carry);
+      }
+      return out;
+    };
+    const rand = prng(29);
+    const plain = ['word', 'SKU-1000', '2026-11-26', ' ', '  ', '\t', '\r', '\u00a0', 'x'.repeat(150), 'a b '.repeat(60), 'abcdefghijklmnopqrstuvw', ''];
+    const pieces = [...plain, '\n', '.', '!', '?', '. '];
+    let unsplit = 0;
+    for (let i = 0; i < 5000; i++) {
+      let text = '';
+      const pool = rand() < 0.5 ? plain : pieces;
+      const n = Math.floor(rand() * (rand() < 0.2 ? 40 : 8));
+      for (let k = 0; k < n; k++) text += pool[Math.floor(rand() * pool.length)];
+      assert.deepEqual(splitSegments(text), reference(text), JSON.stringify(text));
+      if (!/[\n.!?]/.test(text)) unsplit++;
+    }
+    assert.ok(unsplit > 2000, `${unsplit} texts without a boundary`);
+  });
 });
