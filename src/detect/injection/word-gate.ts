@@ -78,7 +78,15 @@ export class WordGate {
   readonly #present: Uint8Array;
   /** The text the presence bits describe, between a read and forget(). */
   #text: string | undefined;
-  readonly #needs: readonly (readonly (readonly Uint16Array[])[] | undefined)[];
+  // The needs, flattened (allows() runs for every signal of every text scored, and walking nested
+  // arrays cost it ~3x): signal s's branches are [#firstBranch[s], #firstBranch[s + 1]), branch b's
+  // clauses [#firstClause[b], #firstClause[b + 1]), clause c's literal ids in #literals from
+  // #firstLiteral[c] to #firstLiteral[c + 1]. #always[s] is 1 for a signal without needs.
+  readonly #always: Uint8Array;
+  readonly #firstBranch: Int32Array;
+  readonly #firstClause: Int32Array;
+  readonly #firstLiteral: Int32Array;
+  readonly #literals: Uint16Array;
 
   /** `needs[i]`: the branches of the i-th signal; undefined: it always runs. */
   constructor(needs: readonly (readonly string[] | undefined)[]) {
@@ -103,9 +111,14 @@ export class WordGate {
       }
       return id;
     };
-    this.#needs = needs.map((branches) =>
-      branches?.map((branch) => branch.split(' & ').map((clause) => Uint16Array.from(clause.split('|').map((l) => idOf(l.trim()))))),
-    );
+    const compiled = needs.map((branches) => branches?.map((branch) => branch.split(' & ').map((clause) => clause.split('|').map((l) => idOf(l.trim())))));
+    this.#always = Uint8Array.from(compiled, (branches) => (branches === undefined ? 1 : 0));
+    const allBranches = compiled.flatMap((branches) => branches ?? []);
+    const allClauses = allBranches.flat();
+    this.#firstBranch = offsets(compiled.map((branches) => branches?.length ?? 0));
+    this.#firstClause = offsets(allBranches.map((clauses) => clauses.length));
+    this.#firstLiteral = offsets(allClauses.map((literals) => literals.length));
+    this.#literals = Uint16Array.from(allClauses.flat());
     let size = 16;
     while (size < words.size * 4) size <<= 1;
     this.#keys = new Int32Array(size);
@@ -234,26 +247,30 @@ export class WordGate {
 
   /** Whether the i-th signal may match the last text scanned (false: its regex cannot). */
   allows(signal: number): boolean {
-    const branches = this.#needs[signal];
-    if (branches === undefined) return true;
+    if (this.#always[signal] !== 0) return true;
     const present = this.#present;
-    for (const clauses of branches) {
-      let all = true;
-      for (const clause of clauses) {
-        let any = false;
-        for (let k = 0; k < clause.length; k++) {
-          if (present[clause[k]!] !== 0) {
-            any = true;
-            break;
-          }
-        }
-        if (!any) {
-          all = false;
-          break;
-        }
+    const firstClause = this.#firstClause;
+    const firstLiteral = this.#firstLiteral;
+    const literals = this.#literals;
+    for (let b = this.#firstBranch[signal]!, bEnd = this.#firstBranch[signal + 1]!; b < bEnd; b++) {
+      // The branch holds when each of its clauses has a literal present.
+      let c = firstClause[b]!;
+      const cEnd = firstClause[b + 1]!;
+      for (; c < cEnd; c++) {
+        let l = firstLiteral[c]!;
+        const lEnd = firstLiteral[c + 1]!;
+        while (l < lEnd && present[literals[l]!] === 0) l++;
+        if (l === lEnd) break;
       }
-      if (all) return true;
+      if (c === cEnd) return true;
     }
     return false;
   }
+}
+
+/** Where each of a list of runs starts in their concatenation, and (last) where the last ends. */
+function offsets(lengths: readonly number[]): Int32Array {
+  const out = new Int32Array(lengths.length + 1);
+  for (let i = 0; i < lengths.length; i++) out[i + 1] = out[i]! + lengths[i]!;
+  return out;
 }
