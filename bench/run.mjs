@@ -30,7 +30,7 @@ import {
   tailOf,
   waitForHttp,
 } from './lib/processes.mjs';
-import { aggregatePlain, aggregateStream, plainTable, streamTable, targetLines, targets } from './lib/report.mjs';
+import { aggregatePlain, aggregateStream, hostLine, plainTable, streamTable, targetLines, targets } from './lib/report.mjs';
 import { SCENARIOS } from './scenarios.mjs';
 
 // `npm run bench -- --detectors` is the detector benchmark (bench/detectors.mjs): no servers.
@@ -508,6 +508,8 @@ async function measure(run) {
   const plainFailures = Object.fromEntries(scenarios.map((s) => [s.name, failures[s.name] ?? s.plainFailure]).filter(([, v]) => v));
   const streamFailures = Object.fromEntries(scenarios.map((s) => [s.name, failures[s.name] ?? s.streamFailure]).filter(([, v]) => v));
   const verdicts = targets({ plain, stream, failures: { ...streamFailures, ...plainFailures } });
+  const resultsFile = join(BENCH, 'RESULTS.md');
+  const host = opt.quick ? undefined : hostLine(plain, existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '');
 
   const md = [
     `## ${run.startedAt.toISOString().replace('T', ' ').slice(0, 16)} UTC — ${opt.quick ? 'quick' : 'full'} run`,
@@ -538,6 +540,7 @@ async function measure(run) {
     '### Targets (from this run)',
     '',
     targetLines(verdicts),
+    ...(host === undefined ? [] : [host]),
     '',
   ].join('\n');
   publish(md);

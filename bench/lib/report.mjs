@@ -216,3 +216,26 @@ export function targets({ plain, stream, failures, loadedConns = 32, rssLimitMb 
 export function targetLines(list) {
   return list.map((t) => `- ${t.pass === null ? 'N/A ' : t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.value}`).join('\n');
 }
+
+/**
+ * How fast this run's host was, against the full runs already in bench/RESULTS.md: straight to
+ * the mock at `conns` connections (the plain table's `direct` row), as a share of the median of
+ * the last `last` full runs. The ratios are what the targets judge, but a host much slower or
+ * faster than usual moves them too (a busy neighbour costs a large heap more than a small one), so
+ * the run says which kind of host it had. Undefined with fewer than 3 earlier runs to compare.
+ */
+export function hostLine(plain, resultsText, { conns = 32, last = 20 } = {}) {
+  const now = plain[conns]?.direct?.rps;
+  if (!ok(now)) return undefined;
+  const row = new RegExp(`^\\| ${conns}\\s+\\| direct\\s+\\|\\s*(\\d+)`, 'm');
+  const earlier = [];
+  for (const section of resultsText.split(/^## /m)) {
+    if (!/^[^\n]*— full run/.test(section)) continue;
+    const m = row.exec(section);
+    if (m) earlier.push(Number(m[1]));
+  }
+  const recent = earlier.slice(-last).sort((a, b) => a - b);
+  if (recent.length < 3) return undefined;
+  const median = recent[Math.floor(recent.length / 2)];
+  return `- INFO  host: straight to the mock ${fInt(now)} req/s at ${conns} conns, ${((100 * now) / median).toFixed(0)}% of the median of the last ${recent.length} full runs in bench/RESULTS.md (${fInt(median)} req/s); a host far from its usual speed moves the ratios too`;
+}
